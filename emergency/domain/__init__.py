@@ -1,0 +1,1 @@
+"""Pure domain logic: values in, values out; no database, network, Prefect or clock."""

@@ -1,0 +1,93 @@
+"""The one place for Chinese display text: labels for codes and the audit's evidence sentences."""
+
+from __future__ import annotations
+
+from emergency.domain.enums import Category, Channel, FindingType, ObligationKind, ReportKind, Severity
+
+FINDING_LABELS: dict[FindingType, str] = {
+    FindingType.LATE: "迟报",
+    FindingType.MISSING: "漏报",
+    FindingType.FALSE: "谎报",
+    FindingType.CONCEALED: "瞒报",
+}
+
+OBLIGATION_LABELS: dict[ObligationKind, str] = {
+    ObligationKind.INITIAL_PHONE: "电话首报",
+    ObligationKind.INITIAL_WRITTEN: "书面首报",
+    ObligationKind.FOLLOW_UP_CADENCE: "定时续报",
+    ObligationKind.FOLLOW_UP_CHANGE: "伤亡变化续报",
+    ObligationKind.FINAL: "终报",
+}
+
+REPORT_KIND_LABELS: dict[ReportKind, str] = {
+    ReportKind.INITIAL: "首报",
+    ReportKind.FOLLOW_UP: "续报",
+    ReportKind.FINAL: "终报",
+}
+
+CHANNEL_LABELS: dict[Channel, str] = {
+    Channel.PHONE: "电话",
+    Channel.WRITTEN: "书面",
+    Channel.PLATFORM: "信息平台",
+    Channel.UNKNOWN: "方式不详",
+}
+
+CATEGORY_LABELS: dict[Category, str] = {
+    Category.NATURAL_DISASTER: "自然灾害",
+    Category.ACCIDENT: "事故灾难",
+    Category.PUBLIC_HEALTH: "公共卫生事件",
+    Category.SOCIAL_SECURITY: "社会安全事件",
+}
+
+SEVERITY_LABELS: dict[Severity, str] = {
+    Severity.I: "特别重大（I级）",
+    Severity.II: "重大（II级）",
+    Severity.III: "较大（III级）",
+    Severity.IV: "一般（IV级）",
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "occurred_at": "事发时间",
+    "known_at": "接报时间",
+    "location": "事发地点",
+    "severity": "事件等级",
+    "summary": "事件简要经过",
+    "measures": "已采取措施",
+    "deaths": "死亡人数",
+    "missing": "失踪人数",
+    "trapped": "被困人数",
+    "serious_injuries": "重伤人数",
+    "injuries": "受伤人数",
+    "direct_loss_yuan": "直接经济损失",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    "met": "已按时报送",
+    "met_late": "超时报送",
+    "open": "待报送",
+    "overdue": "已超时未报",
+}
+
+# Evidence sentences: one sentence a person can check against the record. Times are Asia/Shanghai.
+EVIDENCE = {
+    "late": "{obligation}应于{due}前报送，{report}于{submitted}报送，超时{minutes}分钟。",
+    "missing_obligation": "{obligation}应于{due}前报送（{why}），至{audit}未见报送。",
+    "missing_elements": "{report}（{kind}，{submitted}报送）未报必报要素：{elements}。",
+    "concealed_never": "{known}已获悉事件，首报时限{due}，至{audit}无任何报告。",
+    "concealed_exposed": (
+        "首报时限{due}已过仍未报告；{source}于{signal_at}已反映该事件（{signal}），"
+        "首次报告{report}迟至{submitted}才报送。"
+    ),
+    "false_figures": "{report}（{submitted}报送）所报{items}，少于{truth_at}已核实的数字（伤亡人数不实，俗称瞒报伤亡人数）。",
+    "false_time": "{report}称{field}为{stated}，比实际{actual}晚{minutes}分钟，超过容差{tolerance}分钟。",
+    "false_severity": "{report}称事件等级为{stated}，而{truth_at}已核实的情况对应{supported}。",
+    "false_lowered": "{report}所报{items}，低于此前报告所报数字，且未附更正说明。",
+}
+
+WHY_MISSING = {
+    ObligationKind.INITIAL_PHONE: "获悉事件后须先行电话报告",
+    ObligationKind.INITIAL_WRITTEN: "获悉事件后须书面报告",
+    ObligationKind.FOLLOW_UP_CADENCE: "事件处置期间须定时续报",
+    ObligationKind.FOLLOW_UP_CHANGE: "伤亡等情况发生变化须当日续报",
+    ObligationKind.FINAL: "事件结束后须报送终报",
+}

@@ -1,0 +1,1 @@
+"""Use cases: take a session (keyword-only) and values, call the domain, never commit."""
