@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from emergency.clock import format_local
-from emergency.domain.audits import AuditResult
-from emergency.domain.enums import ObligationStatus
+from emergency.clock import format_local, isoformat_local
+from emergency.domain.audits import AuditResult, IncidentAudit
+from emergency.domain.enums import FIGURES, ObligationStatus
 from emergency.domain.obligations import Obligation
-from emergency.labels import FINDING_LABELS, OBLIGATION_LABELS, STATUS_LABELS
+from emergency.labels import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    FIELD_LABELS,
+    FINDING_LABELS,
+    OBLIGATION_LABELS,
+    REPORT_KIND_LABELS,
+    STATUS_LABELS,
+)
 
 
 def humanize_delta(due: datetime, now: datetime) -> str:
     """Return 'in 38 min' or '12 min ago', rounded to whole minutes."""
     seconds = (due - now).total_seconds()
     minutes = int(abs(seconds) // 60)
+    if minutes == 0:
+        return "now"
     span = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
     return f"in {span}" if seconds >= 0 else f"{span} ago"
 
@@ -48,26 +59,93 @@ def print_due(console: Console, obligations: list[Obligation], now: datetime) ->
 
 
 def print_audit(console: Console, result: AuditResult) -> None:
-    """Print the findings as a table and the summary as one line."""
-    console.print(f"{result.office} — audit at {format_local(result.audit_at)} (Asia/Shanghai)")
-    if result.findings:
-        table = Table(show_lines=False)
-        for column in ("incident", "finding", "report", "obligation", "due", "evidence"):
-            table.add_column(column)
-        for f in result.findings:
-            table.add_row(
-                f.incident + (" (演练)" if f.drill else ""),
-                f"{f.type.value} {FINDING_LABELS[f.type]}",
-                f.report or "",
-                OBLIGATION_LABELS[f.obligation] if f.obligation else "",
-                format_local(f.due_at) if f.due_at else "",
-                f.evidence,
-            )
-        console.print(table)
-    else:
+    """Print each finding with its evidence, then the summary in one line."""
+    console.print(f"{result.office} — audit at {format_local(result.audit_at)} (Asia/Shanghai)", markup=False)
+    if not result.findings:
         console.print("No findings (未发现迟报、漏报、谎报、瞒报).")
+    for f in result.findings:
+        where = " ".join(x for x in (f.report, OBLIGATION_LABELS[f.obligation] if f.obligation else None) if x)
+        drill = " 演练" if f.drill else ""
+        console.print(f"[bold]{FINDING_LABELS[f.type]}[/bold] {f.type.value} — incident {f.incident}{drill}"
+                      f"{' — ' + where if where else ''}")
+        console.print(f"    {f.evidence}", markup=False)
+        console.print(f"    rule {f.rule}: {f.source}", markup=False, style="dim")
     s = result.summary
     console.print(
         f"incidents {s.incidents}, obligations {s.obligations}, on time {s.on_time}, late {s.late}, "
         f"missing {s.missing}, false {s.false}, concealed {s.concealed} (drills not counted)"
     )
+
+
+def _when(at: datetime | None) -> str:
+    return format_local(at) if at else "—"
+
+
+def incident_json(audit: IncidentAudit, now: datetime) -> dict[str, Any]:
+    """Return an incident with its obligations and findings, for scripts."""
+    from emergency.timelines import finding_to_json
+
+    inc = audit.incident
+    return {
+        "id": inc.id, "category": inc.category.value, "type": inc.type, "title": inc.title,
+        "location": inc.location, "occurred_at": isoformat_local(inc.occurred_at),
+        "known_at": isoformat_local(inc.known_at),
+        "closed_at": isoformat_local(inc.closed_at) if inc.closed_at else None, "drill": inc.drill,
+        "as_of": isoformat_local(now),
+        "obligations": [
+            {"obligation": o.kind.value, "label": OBLIGATION_LABELS[o.kind], "due_at": isoformat_local(o.due_at),
+             "status": o.status.value, "met_by": o.met_by,
+             "met_at": isoformat_local(o.met_at) if o.met_at else None, "rule": o.rule, "source": o.source}
+            for o in audit.obligations
+        ],
+        "findings": [finding_to_json(f) for f in audit.findings],
+    }
+
+
+def print_incident(console: Console, audit: IncidentAudit, now: datetime) -> None:
+    """Print an incident, its facts, its reports, its obligations and its findings."""
+    inc = audit.incident
+    console.print(f"Incident {inc.id}{' (演练 drill)' if inc.drill else ''}: {inc.title}", markup=False)
+    console.print(f"  {CATEGORY_LABELS[inc.category]} / {inc.type} at {inc.location}", markup=False)
+    console.print(f"  occurred {_when(inc.occurred_at)}, known {_when(inc.known_at)}, "
+                  f"closed {_when(inc.closed_at)} (Asia/Shanghai)", markup=False)
+    if inc.truth:
+        console.print("Facts (核实情况):")
+        for entry in inc.truth:
+            figures = ", ".join(f"{FIELD_LABELS[n]} {entry.figures.get(n)}" for n in FIGURES
+                                if entry.figures.get(n) is not None)
+            console.print(f"  as of {_when(entry.as_of)}: {figures}", markup=False)
+    if inc.reports:
+        console.print("Reports (报告):")
+        for r in inc.reports:
+            console.print(f"  {r.id} {REPORT_KIND_LABELS[r.kind]} by {CHANNEL_LABELS[r.channel]} to {r.to} "
+                          f"at {_when(r.submitted_at)}", markup=False)
+    console.print("Obligations (报送义务):")
+    for ob in audit.obligations:
+        console.print(f"  {obligation_line(ob, now)}", markup=False)
+    if audit.findings:
+        console.print("Findings (发现问题):")
+        for f in audit.findings:
+            console.print(f"  {FINDING_LABELS[f.type]} ({f.type.value}): {f.evidence} [{f.rule}]", markup=False)
+    else:
+        console.print("Findings: none so far (暂未发现问题).")
+
+
+def print_incident_list(console: Console, audits: list[IncidentAudit], now: datetime) -> None:
+    """Print one row per incident: open or overdue obligations and findings."""
+    if not audits:
+        console.print("No incidents recorded.")
+        return
+    table = Table()
+    for column in ("incident", "title", "known", "closed", "next due", "findings"):
+        table.add_column(column)
+    for audit in audits:
+        inc = audit.incident
+        pending = [o for o in audit.obligations if o.status in (ObligationStatus.OPEN, ObligationStatus.OVERDUE)]
+        nxt = min(pending, key=lambda o: o.due_at) if pending else None
+        table.add_row(
+            inc.id + (" 演练" if inc.drill else ""), inc.title, _when(inc.known_at), _when(inc.closed_at),
+            f"{OBLIGATION_LABELS[nxt.kind]} {format_local(nxt.due_at)} ({humanize_delta(nxt.due_at, now)})" if nxt else "",
+            " ".join(FINDING_LABELS[f.type] for f in audit.findings),
+        )
+    console.print(table)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, ValidationError
@@ -19,6 +19,8 @@ from emergency.domain.incidents import Figures, Incident, Report, Signal, Statem
 from emergency.errors import InputError
 from emergency.labels import FINDING_LABELS
 from emergency.plans.rules import ReportingRules
+
+M = TypeVar("M", bound=BaseModel)
 
 TIMELINE_FORMAT = "emergency-timeline/1"
 FINDINGS_FORMAT = "emergency-findings/1"
@@ -250,12 +252,18 @@ def to_incident(inc: IncidentIn) -> Incident:
     )
 
 
-def parse_timeline(rules: ReportingRules, raw: Any, origin: str = "timeline") -> Timeline:
-    """Validate a timeline document and return it as domain values; InputError names record and field."""
+def validate_timeline(rules: ReportingRules, raw: Any, origin: str = "timeline") -> TimelineIn:
+    """Validate a timeline document; InputError names the record and the field."""
     if not isinstance(raw, dict):
         raise InputError(origin, None, "a timeline must be a JSON object")
     doc = _validated(TimelineIn, raw, origin)
     _check(rules, doc, origin)
+    return doc
+
+
+def parse_timeline(rules: ReportingRules, raw: Any, origin: str = "timeline") -> Timeline:
+    """Validate a timeline document and return it as domain values."""
+    doc = validate_timeline(rules, raw, origin)
     return Timeline(
         office=doc.office, audit_at=doc.audit_at,
         incidents=tuple(to_incident(i) for i in doc.incidents),
@@ -301,3 +309,18 @@ def findings_document(result: AuditResult) -> dict[str, Any]:
         "summary": {"incidents": s.incidents, "obligations": s.obligations, "on_time": s.on_time,
                     "late": s.late, "missing": s.missing, "false": s.false, "concealed": s.concealed},
     }
+
+
+def validate_model(model: type[M], raw: Any, record: str) -> M:
+    """Validate *raw* against *model*; an error names the record and the field."""
+    if not isinstance(raw, dict):
+        raise InputError(record, None, "must be a mapping of fields to values")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or None
+        why = "is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            why = "is not a known field"
+        raise InputError(record, field, why) from None

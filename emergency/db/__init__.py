@@ -1,0 +1,1 @@
+"""Persistence: typed SQLAlchemy 2 models, sessions and Alembic migrations."""

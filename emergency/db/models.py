@@ -1,0 +1,106 @@
+"""Typed ORM models of the reporting core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from emergency.db.base import Base, UTCDateTime
+
+
+class Office(Base):
+    """A street office; its reports form one hash chain."""
+
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class IncidentRow(Base):
+    """An incident as the office recorded it."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("office_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    known_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    severity_override: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    severity_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    facts: Mapped[list[FactRow]] = relationship(back_populates="incident", order_by="FactRow.as_of")
+    reports: Mapped[list[ReportRow]] = relationship(back_populates="incident", order_by="ReportRow.submitted_at")
+
+
+class FactRow(Base):
+    """Verified casualties and loss, valid from as_of (the timeline's `truth`)."""
+
+    __tablename__ = "facts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    deaths: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    missing: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    trapped: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    serious_injuries: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    injuries: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    direct_loss_yuan: Mapped[Decimal | None] = mapped_column(Numeric(18, 2), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    incident: Mapped[IncidentRow] = relationship(back_populates="facts")
+
+
+class ReportRow(Base):
+    """A submitted report: immutable, chained by SHA-256 to the office's previous report."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("incident_id", "ref"), UniqueConstraint("office_id", "chain_seq"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stated: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    correction_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    corrects_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    chain_seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    incident: Mapped[IncidentRow] = relationship(back_populates="reports")
+
+
+class SignalRow(Base):
+    """What another channel learned (12345, 110, media …), linked to an incident when known."""
+
+    __tablename__ = "signals"
+    __table_args__ = (UniqueConstraint("office_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
+    ref: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    summary: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
