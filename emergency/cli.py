@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -65,7 +65,7 @@ def _day_bound(value: str | None, option: str, *, end: bool) -> datetime | None:
     if value is None:
         return None
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
+        day = date.fromisoformat(value)
     except ValueError:
         return _time(value, option)
     start = datetime.combine(day, time(0), tzinfo=CN_TZ)

@@ -36,7 +36,8 @@ def open_runtime(settings: Settings, *, require_schema: bool = True) -> Runtime:
         if current is None:
             raise EmergencyError(f"database {describe_url(settings)} is not initialised: run `emergency init`")
         if current != migrate.head_revision(engine):
-            raise EmergencyError(f"database {describe_url(settings)} is at revision {current}: run `emergency init` to upgrade it")
+            raise EmergencyError(
+                f"database {describe_url(settings)} is at revision {current}: run `emergency init` to upgrade it")
     return Runtime(settings, settings.clock().now(), engine, make_session_factory(engine), rules)
 
 

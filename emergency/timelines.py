@@ -14,11 +14,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, V
 
 from emergency.clock import isoformat_local
 from emergency.domain.audits import AuditResult, Finding
-from emergency.domain.enums import STATED_FIELDS, Category, Channel, ReportKind, Severity
+from emergency.domain.enums import Category, Channel, ReportKind, Severity
 from emergency.domain.incidents import Figures, Incident, Report, Signal, Statement, Timeline, TruthEntry
 from emergency.errors import InputError
 from emergency.labels import FINDING_LABELS
-from emergency.plans.rules import ReportingRules
+from emergency.plans.rules import ReportingRules, StatedField
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -83,7 +83,7 @@ class StatedIn(FiguresIn):
     severity: Severity | None = None
     summary: str | None = None
     measures: str | None = None
-    not_on_record: tuple[Literal[STATED_FIELDS], ...] = ()  # type: ignore[valid-type]
+    not_on_record: tuple[StatedField, ...] = ()
 
     def to_statement(self) -> Statement:
         """Return the domain value."""
@@ -206,6 +206,15 @@ def _validated(model: type[TimelineIn], raw: Any, origin: str) -> TimelineIn:
         raise InputError(f"{origin}: {record}", field, why) from None
 
 
+def check_event_type(rules: ReportingRules, record: str, category: Category, type_code: str) -> None:
+    """Refuse a type outside the event catalogue or of another category."""
+    entry = rules.event_type(type_code)
+    if entry is None:
+        raise InputError(record, "type", f"unknown event type {type_code!r} (not in the event catalogue)")
+    if entry.category != category:
+        raise InputError(record, "type", f"{type_code!r} is a type of {entry.category.value}, not {category.value}")
+
+
 def _check(rules: ReportingRules, doc: TimelineIn, origin: str) -> None:
     """Check what the schema cannot: catalogue, order in time, unique and resolvable ids."""
     seen: set[str] = set()
@@ -214,11 +223,7 @@ def _check(rules: ReportingRules, doc: TimelineIn, origin: str) -> None:
         if inc.id in seen:
             raise InputError(where, "id", "appears twice in the file")
         seen.add(inc.id)
-        entry = rules.event_type(inc.type)
-        if entry is None:
-            raise InputError(where, "type", f"unknown event type {inc.type!r} (not in the event catalogue)")
-        if entry.category != inc.category:
-            raise InputError(where, "type", f"{inc.type!r} is a type of {entry.category.value}, not {inc.category.value}")
+        check_event_type(rules, where, inc.category, inc.type)
         if inc.closed_at is not None and inc.closed_at < inc.occurred_at:
             raise InputError(where, "closed_at", "is before occurred_at")
         for truth in inc.truth:

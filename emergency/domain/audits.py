@@ -21,7 +21,7 @@ from emergency.labels import (
     SEVERITY_LABELS,
     WHY_MISSING,
 )
-from emergency.plans.rules import ReportingRules
+from emergency.plans.rules import ReportingRules, RuleRef
 
 INITIAL_KINDS = frozenset({ObligationKind.INITIAL_PHONE, ObligationKind.INITIAL_WRITTEN})
 
@@ -100,22 +100,23 @@ def _concealment(known: Known, phone: Obligation, signals: Sequence[Signal], rul
     first = known.reports[0] if known.reports else None
     if first is not None and first.submitted_at <= phone.due_at:
         return None
-    common = {"incident": incident.id, "type": FindingType.CONCEALED, "rule": rules.concealed.rule,
-              "source": rules.concealed.source, "obligation": ObligationKind.INITIAL_PHONE,
-              "due_at": phone.due_at, "drill": drill}
+
+    def concealed(evidence: str, report: Report | None = None) -> Finding:
+        return Finding(incident=incident.id, type=FindingType.CONCEALED, rule=rules.concealed.rule,
+                       source=rules.concealed.source, evidence=evidence, obligation=ObligationKind.INITIAL_PHONE,
+                       due_at=phone.due_at, report=report.id if report else None,
+                       submitted_at=report.submitted_at if report else None, drill=drill)
+
     if first is None:
-        evidence = EVIDENCE["concealed_never"].format(
-            known=format_local(incident.known_at), due=format_local(phone.due_at), audit=format_local(known.at))
-        return Finding(evidence=evidence, **common)  # type: ignore[arg-type]
+        return concealed(EVIDENCE["concealed_never"].format(
+            known=format_local(incident.known_at), due=format_local(phone.due_at), audit=format_local(known.at)))
     exposing = sorted((s for s in signals if s.at < first.submitted_at and s.at <= known.at), key=lambda s: s.at)
     if not exposing:
         return None
     signal = exposing[0]
-    evidence = EVIDENCE["concealed_exposed"].format(
+    return concealed(EVIDENCE["concealed_exposed"].format(
         due=format_local(phone.due_at), source=signal.source, signal_at=format_local(signal.at),
-        signal=signal.id, report=first.id, submitted=format_local(first.submitted_at))
-    return Finding(evidence=evidence, report=first.id, submitted_at=first.submitted_at,
-                   **common)  # type: ignore[arg-type]
+        signal=signal.id, report=first.id, submitted=format_local(first.submitted_at)), first)
 
 
 def _obligation_findings(known: Known, obligations: Iterable[Obligation], concealed: bool,
@@ -165,9 +166,12 @@ def _report_findings(rules: ReportingRules, known: Known, drill: bool) -> list[F
             earlier.append(report)
             continue
         truth = truth_as_of(known.truth, report.submitted_at)
-        base = {"incident": incident.id, "type": FindingType.FALSE, "report": report.id,
-                "submitted_at": report.submitted_at, "drill": drill}
         submitted = format_local(report.submitted_at)
+
+        def false(ref: RuleRef, evidence: str, elements: tuple[str, ...] = (), report: Report = report) -> Finding:
+            return Finding(incident=incident.id, type=FindingType.FALSE, rule=ref.rule, source=ref.source,
+                           evidence=evidence, report=report.id, submitted_at=report.submitted_at,
+                           elements=elements, drill=drill)
 
         if truth is not None:
             under = [n for n in falsehood.casualties.figures
@@ -175,11 +179,9 @@ def _report_findings(rules: ReportingRules, known: Known, drill: bool) -> list[F
             if under:
                 items = "、".join(
                     f"{FIELD_LABELS[n]}{stated.figures.get(n)}（核实{truth.figures.get(n)}）" for n in under)
-                found.append(Finding(
-                    rule=falsehood.casualties.rule, source=falsehood.casualties.source, elements=tuple(under),
-                    evidence=EVIDENCE["false_figures"].format(report=report.id, submitted=submitted, items=items,
-                                                              truth_at=format_local(truth.as_of)),
-                    **base))  # type: ignore[arg-type]
+                found.append(false(falsehood.casualties, EVIDENCE["false_figures"].format(
+                    report=report.id, submitted=submitted, items=items, truth_at=format_local(truth.as_of)),
+                    tuple(under)))
 
         tolerance = falsehood.time_statement.tolerance_minutes
         for name, actual in (("occurred_at", incident.occurred_at), ("known_at", incident.known_at)):
@@ -187,23 +189,17 @@ def _report_findings(rules: ReportingRules, known: Known, drill: bool) -> list[F
             if not stated.states(name) or not isinstance(claimed, datetime):
                 continue
             if (claimed - actual).total_seconds() > tolerance * 60:
-                found.append(Finding(
-                    rule=falsehood.time_statement.rule, source=falsehood.time_statement.source,
-                    elements=(name,),
-                    evidence=EVIDENCE["false_time"].format(
-                        report=report.id, field=FIELD_LABELS[name], stated=format_local(claimed),
-                        actual=format_local(actual), minutes=_minutes_between(actual, claimed), tolerance=tolerance),
-                    **base))  # type: ignore[arg-type]
+                found.append(false(falsehood.time_statement, EVIDENCE["false_time"].format(
+                    report=report.id, field=FIELD_LABELS[name], stated=format_local(claimed),
+                    actual=format_local(actual), minutes=_minutes_between(actual, claimed), tolerance=tolerance),
+                    (name,)))
 
         if truth is not None and stated.states("severity") and isinstance(stated.severity, Severity):
             supported = grade(rules, incident.category, incident.type, truth.figures)
             if stated.severity.rank < supported.rank:
-                found.append(Finding(
-                    rule=falsehood.severity.rule, source=falsehood.severity.source, elements=("severity",),
-                    evidence=EVIDENCE["false_severity"].format(
-                        report=report.id, stated=SEVERITY_LABELS[stated.severity],
-                        truth_at=format_local(truth.as_of), supported=SEVERITY_LABELS[supported]),
-                    **base))  # type: ignore[arg-type]
+                found.append(false(falsehood.severity, EVIDENCE["false_severity"].format(
+                    report=report.id, stated=SEVERITY_LABELS[stated.severity],
+                    truth_at=format_local(truth.as_of), supported=SEVERITY_LABELS[supported]), ("severity",)))
 
         if not report.correction_note:
             lowered: list[str] = []
@@ -215,11 +211,8 @@ def _report_findings(rules: ReportingRules, known: Known, drill: bool) -> list[F
                 if _lower(stated.figures.get(name), previous):
                     lowered.append(f"{FIELD_LABELS[name]}{stated.figures.get(name)}（此前报{previous}）")
             if lowered:
-                rule = falsehood.lowered_without_correction
-                found.append(Finding(
-                    rule=rule.rule, source=rule.source,
-                    evidence=EVIDENCE["false_lowered"].format(report=report.id, items="、".join(lowered)),
-                    **base))  # type: ignore[arg-type]
+                found.append(false(falsehood.lowered_without_correction,
+                                   EVIDENCE["false_lowered"].format(report=report.id, items="、".join(lowered))))
 
         required = rules.required_elements[report.kind]
         lacking = [n for n in required.fields if n not in stated.not_on_record and not stated.states(n)]

@@ -13,6 +13,13 @@ class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class RuleRef(_Data):
+    """A rule without numbers: its id and source."""
+
+    rule: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
 class Deadline(_Data):
     """A deadline in minutes, with its rule and source."""
 
@@ -56,7 +63,7 @@ class CategoryCap(_Data):
     source: str = Field(min_length=1)
 
 
-class RiskExposure(_Data):
+class RiskExposure(RuleRef):
     """较大涉险: enough trapped or unaccounted-for persons raise the deadlines to a minimum grade."""
 
     rule: str = Field(min_length=1)
@@ -66,7 +73,7 @@ class RiskExposure(_Data):
     source: str = Field(min_length=1)
 
 
-class CasualtyChange(_Data):
+class CasualtyChange(RuleRef):
     """The casualty-change follow-up: window and same-day deadline."""
 
     rule: str = Field(min_length=1)
@@ -76,7 +83,7 @@ class CasualtyChange(_Data):
     source: str = Field(min_length=1)
 
 
-class FinalReport(_Data):
+class FinalReport(RuleRef):
     """The final report's window after closure."""
 
     rule: str = Field(min_length=1)
@@ -91,7 +98,7 @@ StatedField = Literal[
 FigureName = Literal["deaths", "missing", "trapped", "serious_injuries", "injuries", "direct_loss_yuan"]
 
 
-class RequiredElements(_Data):
+class RequiredElements(RuleRef):
     """Elements a report of one kind must contain."""
 
     rule: str = Field(min_length=1)
@@ -100,7 +107,7 @@ class RequiredElements(_Data):
     source: str = Field(min_length=1)
 
 
-class CasualtyFalsehood(_Data):
+class CasualtyFalsehood(RuleRef):
     """Figures that must not be stated lower than the truth."""
 
     rule: str = Field(min_length=1)
@@ -108,18 +115,11 @@ class CasualtyFalsehood(_Data):
     source: str = Field(min_length=1)
 
 
-class TimeStatement(_Data):
+class TimeStatement(RuleRef):
     """How much later than the truth a stated time may be."""
 
     rule: str = Field(min_length=1)
     tolerance_minutes: int = Field(ge=0)
-    source: str = Field(min_length=1)
-
-
-class RuleRef(_Data):
-    """A rule without numbers: its id and source."""
-
-    rule: str = Field(min_length=1)
     source: str = Field(min_length=1)
 
 

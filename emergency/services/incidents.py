@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from emergency.clock import to_local
+from emergency.db.models import FactRow, IncidentRow, Office, ReportRow, SignalRow
 from emergency.domain.audits import IncidentAudit, audit_incident
 from emergency.domain.enums import Category, Channel, ReportKind, Severity
 from emergency.domain.incidents import Figures, Incident, Report, Signal, Statement, TruthEntry
-from emergency.db.models import FactRow, IncidentRow, Office, ReportRow, SignalRow
 from emergency.errors import ConflictError, InputError, NotFoundError
 from emergency.plans.rules import ReportingRules
-from emergency.timelines import AwareTime, FiguresIn, StatedIn, TruthIn
+from emergency.timelines import AwareTime, FiguresIn, StatedIn, TruthIn, check_event_type
 
 FUTURE_SLACK = timedelta(minutes=1)
 """How far ahead of the clock a recorded time may be (clock skew between machines), no more."""
@@ -61,15 +61,6 @@ def check_not_future(record: str, field: str, at: datetime, now: datetime) -> No
     """Refuse a time in the future: a report, a fact or a closure cannot be recorded before it happens."""
     if at > now + FUTURE_SLACK:
         raise InputError(record, field, f"{to_local(at).isoformat()} is in the future (now {to_local(now).isoformat()})")
-
-
-def check_event_type(rules: ReportingRules, record: str, category: Category, type_code: str) -> None:
-    """Refuse a type outside the event catalogue or of another category."""
-    entry = rules.event_type(type_code)
-    if entry is None:
-        raise InputError(record, "type", f"unknown event type {type_code!r} (not in the event catalogue)")
-    if entry.category != category:
-        raise InputError(record, "type", f"{type_code!r} is a type of {entry.category.value}, not {category.value}")
 
 
 def _next_ref(session: Session, office: Office, known_at: datetime) -> str:
@@ -138,7 +129,7 @@ def record_facts(session: Session, *, incident: IncidentRow, data: NewFacts, now
     if check_future:
         check_not_future(record, "as_of", as_of, now)
     if not allow_empty and all(getattr(data, name) is None for name in FiguresIn.model_fields):
-        raise InputError(record, None, "no figure given (deaths, missing, trapped, serious_injuries, injuries, direct_loss_yuan)")
+        raise InputError(record, None, "no figure given (" + ", ".join(FiguresIn.model_fields) + ")")
     row = FactRow(incident_id=incident.id, as_of=as_of, recorded_at=now,
                   **{name: getattr(data, name) for name in FiguresIn.model_fields})
     session.add(row)

@@ -121,7 +121,8 @@ def verify_chain(session: Session, *, office: Office) -> tuple[int, list[ChainPr
     prev = GENESIS
     expected_seq = 1
     count = 0
-    refs = dict(session.execute(select(IncidentRow.id, IncidentRow.ref).where(IncidentRow.office_id == office.id)).tuples().all())
+    refs = dict(session.execute(
+        select(IncidentRow.id, IncidentRow.ref).where(IncidentRow.office_id == office.id)).tuples().all())
     rows = session.scalars(select(ReportRow).where(ReportRow.office_id == office.id).order_by(ReportRow.chain_seq))
     for row in rows:
         count += 1
@@ -134,8 +135,9 @@ def verify_chain(session: Session, *, office: Office) -> tuple[int, list[ChainPr
                                          "its link to the previous report does not match: the chain was altered"))
         recomputed = chain_hash(row.prev_hash, report_content(office.name, incident_ref, row))
         if recomputed != row.content_hash:
+            recorded = f"{to_local(row.recorded_at):%Y-%m-%d %H:%M}"
             problems.append(ChainProblem(incident_ref, row.ref, row.chain_seq,
-                                         f"content changed after submission (recorded {to_local(row.recorded_at):%Y-%m-%d %H:%M})"))
+                                         f"content changed after submission (recorded {recorded})"))
         prev = row.content_hash
         expected_seq = row.chain_seq + 1
     return count, problems
