@@ -28,7 +28,8 @@ def test_incident_cycle_prints_what_is_due_and_audits_the_late_report(tmp_path: 
                  "--known-at", "2026-03-01T08:20:00+08:00")
     assert "Opened incident 2026-0001" in opened
     assert "电话首报 due 2026-03-01 08:50 (in 8 min) — rule initial.phone.general_serious" in opened
-    assert "书面首报 due 2026-03-01 09:20 (in 38 min) — rule accident.written.initial, 《生产安全事故报告和调查处理条例》（国务院令第493号）第九条" in opened
+    assert ("书面首报 due 2026-03-01 09:20 (in 38 min) — rule accident.written.initial, "
+            "《生产安全事故报告和调查处理条例》（国务院令第493号）第九条") in opened
 
     cli("2026-03-01T08:45:00+08:00", "incident", "facts", "2026-0001", "--as-of", "2026-03-01T08:40:00+08:00",
         "--deaths", "0", "--missing", "0", "--serious-injuries", "1", "--injuries", "2")
