@@ -42,7 +42,24 @@ def parse_aware(value: object) -> datetime:
     return parsed
 
 
+SEVERITY_ALIASES = {
+    "特别重大": "I", "重大": "II", "较大": "III", "一般": "IV",
+    "Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV", "1": "I", "2": "II", "3": "III", "4": "IV",
+}
+
+
+def parse_severity(value: object) -> object:
+    """Accept I–IV, and the grade's Chinese name or Roman numeral as officials write them."""
+    if isinstance(value, str):
+        text = value.strip().removesuffix("级").removesuffix("事件").removesuffix("事故")
+        return SEVERITY_ALIASES.get(text, text.upper())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return SEVERITY_ALIASES.get(str(value), value)
+    return value
+
+
 AwareTime = Annotated[datetime, BeforeValidator(parse_aware)]
+Grade = Annotated[Severity, BeforeValidator(parse_severity)]
 Count = Annotated[StrictInt, Field(ge=0)]
 Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 
@@ -80,7 +97,7 @@ class StatedIn(FiguresIn):
     occurred_at: AwareTime | None = None
     known_at: AwareTime | None = None
     location: str | None = None
-    severity: Severity | None = None
+    severity: Grade | None = None
     summary: str | None = None
     measures: str | None = None
     not_on_record: tuple[StatedField, ...] = ()
@@ -119,7 +136,7 @@ class IncidentIn(_In):
     known_at: AwareTime
     closed_at: AwareTime | None = None
     drill: bool = False
-    severity: Severity | None = None
+    severity: Grade | None = None
     severity_reason: str | None = None
     truth: tuple[TruthIn, ...] = ()
     reports: tuple[ReportIn, ...] = ()
