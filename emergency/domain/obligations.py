@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from emergency.domain.enums import FIGURES, Channel, ObligationKind, ObligationStatus, ReportKind
 from emergency.domain.grading import tier_for, truth_as_of
 from emergency.domain.incidents import Figures, Incident, Report, TruthEntry
-from emergency.plans.rules import Deadline, ReportingRules
+from emergency.plans.rules import Cadence, Deadline, ReportingRules, Tier
 
 WRITTEN_CHANNELS = frozenset({Channel.WRITTEN, Channel.PLATFORM, Channel.UNKNOWN})
 """Decision 1: the written obligation is met by the first written, platform or unknown report."""
@@ -106,50 +106,84 @@ def _first_after(reports: tuple[Report, ...], after: datetime) -> Report | None:
     return None
 
 
-def _cadence(rules: ReportingRules, known: Known, first: Report) -> list[Obligation]:
-    """Follow-ups at the tier's cadence while open, counted from the later of the previous report and
-    the previous missed due time (decision 4); a rise in grade starts its shorter cadence from then."""
+def _urgency(rules: ReportingRules, tier: Tier) -> int:
+    return next(n for n, t in enumerate(rules.tiers) if t.id == tier.id)
+
+
+def _tier_since_known(rules: ReportingRules, known: Known, at: datetime) -> Tier:
+    """Return the most urgent tier of the grade at known_at and every later rise up to *at* (decision 7):
+    a grade is raised by later truth, never lowered."""
     incident = known.incident
+    tier = tier_for(rules, incident, _figures(truth_as_of(known.truth, incident.known_at)))
+    for entry in known.truth:
+        if entry.as_of <= incident.known_at:
+            continue
+        if entry.as_of > at:
+            break
+        raised = tier_for(rules, incident, entry.figures)
+        if _urgency(rules, raised) < _urgency(rules, tier):
+            tier = raised
+    return tier
+
+
+def _cadence_due(rules: ReportingRules, known: Known, anchor: datetime) -> tuple[datetime, Cadence] | None:
+    """Return when the next follow-up falls due counting from *anchor*, or None without a cadence.
+    A later rise in grade starts its shorter cadence from that truth's as_of (decision 7)."""
+    best: tuple[datetime, Cadence] | None = None
+    cadence = _tier_since_known(rules, known, anchor).cadence
+    if cadence is not None:
+        best = (anchor + timedelta(hours=cadence.hours), cadence)
+    for entry in known.truth:
+        if entry.as_of <= anchor:
+            continue
+        if best is not None and entry.as_of >= best[0]:
+            break
+        raised = tier_for(rules, known.incident, entry.figures).cadence
+        if raised is not None:
+            candidate = entry.as_of + timedelta(hours=raised.hours)
+            if best is None or candidate < best[0]:
+                best = (candidate, raised)
+    return best
+
+
+def _cadence(rules: ReportingRules, known: Known, first: Report) -> list[Obligation]:
+    """Follow-ups at the tier's cadence while the incident is open (decision 4).
+
+    The clock counts from the later of the previous report and the previous due time. A report before the
+    due time restarts the clock, so no obligation falls due; a due time that passes is one obligation,
+    met late by a report before the next due time, or missing (each due never made is one finding).
+    """
     found: list[Obligation] = []
     anchor = first.submitted_at
     while True:
-        due: datetime | None = None
-        rule = source = ""
-        tier = tier_for(rules, incident, _figures(truth_as_of(known.truth, anchor)))
-        if tier.cadence is not None:
-            due = anchor + timedelta(hours=tier.cadence.hours)
-            rule, source = tier.cadence.rule, tier.cadence.source
-        for entry in known.truth:
-            if entry.as_of <= anchor:
-                continue
-            if due is not None and entry.as_of >= due:
-                break
-            raised = tier_for(rules, incident, entry.figures).cadence
-            if raised is not None:
-                candidate = entry.as_of + timedelta(hours=raised.hours)
-                if due is None or candidate < due:
-                    due, rule, source = candidate, raised.rule, raised.source
-        if due is None:
+        step = _cadence_due(rules, known, anchor)
+        if step is None:
             return found
+        due, cadence = step
         if known.closed_at is not None and due >= known.closed_at:
             return found  # only while the incident is open
         report = _first_after(known.reports, anchor)
+        if report is not None and report.submitted_at < due:
+            anchor = report.submitted_at  # reported in time: the clock restarts, nothing fell due
+            continue
         if report is None and due >= known.at:
-            found.append(Obligation(ObligationKind.FOLLOW_UP_CADENCE, due, rule, source, anchor,
+            found.append(Obligation(ObligationKind.FOLLOW_UP_CADENCE, due, cadence.rule, cadence.source, anchor,
                                     ObligationStatus.OPEN))
             return found
-        met_at = report.submitted_at if report else None
+        following = _cadence_due(rules, known, due)
+        late_by = report if report is not None and (following is None or report.submitted_at <= following[0]) else None
+        met_at = late_by.submitted_at if late_by else None
         found.append(Obligation(
             kind=ObligationKind.FOLLOW_UP_CADENCE,
             due_at=due,
-            rule=rule,
-            source=source,
+            rule=cadence.rule,
+            source=cadence.source,
             since=anchor,
             status=_status(due, met_at, known.at),
-            met_by=report.id if report else None,
+            met_by=late_by.id if late_by else None,
             met_at=met_at,
         ))
-        anchor = report.submitted_at if report else due
+        anchor = late_by.submitted_at if late_by else due
 
 
 def _figures(entry: TruthEntry | None) -> Figures | None:
