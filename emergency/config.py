@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from emergency.clock import Clock, FixedClock, SystemClock
+from emergency.errors import InputError
 from emergency.plans.loader import DEFAULT_PLANS_DIR
 
 DEFAULT_DATABASE_PATH = Path("emergency.db")
@@ -51,5 +52,10 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build settings from the environment, with explicit overrides."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Build settings from the environment, with explicit overrides; a bad value is an InputError naming it."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "EMERGENCY_" + "_".join(str(part) for part in error["loc"]).upper()
+        raise InputError("settings", name, error["msg"].removeprefix("Value error, ")) from None
