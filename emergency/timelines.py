@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, V
 
 from emergency.clock import isoformat_local
 from emergency.domain.audits import AuditResult, Finding
+from emergency.domain.batching import gc_paused
 from emergency.domain.enums import Category, Channel, ReportKind, Severity
 from emergency.domain.incidents import Figures, Incident, Report, Signal, Statement, Timeline, TruthEntry
 from emergency.errors import InputError
@@ -236,24 +237,33 @@ def _check(rules: ReportingRules, doc: TimelineIn, origin: str) -> None:
     """Check what the schema cannot: catalogue, order in time, unique and resolvable ids."""
     seen: set[str] = set()
     for inc in doc.incidents:
-        where = f"{origin}: incident {inc.id}"
-        if inc.id in seen:
-            raise InputError(where, "id", "appears twice in the file")
-        seen.add(inc.id)
-        check_event_type(rules, where, inc.category, inc.type)
-        if inc.closed_at is not None and inc.closed_at < inc.occurred_at:
-            raise InputError(where, "closed_at", "is before occurred_at")
-        for truth in inc.truth:
-            if truth.as_of < inc.occurred_at:
-                raise InputError(f"{where}, truth entry as of {truth.as_of.isoformat()}", "as_of", "is before occurred_at")
-        report_ids: set[str] = set()
-        for rep in inc.reports:
-            if rep.id in report_ids:
-                raise InputError(f"{where}, report {rep.id}", "id", "appears twice in the incident")
-            report_ids.add(rep.id)
-            if rep.submitted_at < inc.occurred_at:
-                raise InputError(f"{where}, report {rep.id}", "submitted_at", "is before the incident's occurred_at")
-    for sig in doc.signals:
+        _check_incident(rules, inc, seen, origin)
+    _check_signals(doc.signals, seen, origin)
+
+
+def _check_incident(rules: ReportingRules, inc: IncidentIn, seen: set[str], origin: str) -> None:
+    """Check one incident (its id is added to *seen*, the ids of the incidents before it)."""
+    where = f"{origin}: incident {inc.id}"
+    if inc.id in seen:
+        raise InputError(where, "id", "appears twice in the file")
+    seen.add(inc.id)
+    check_event_type(rules, where, inc.category, inc.type)
+    if inc.closed_at is not None and inc.closed_at < inc.occurred_at:
+        raise InputError(where, "closed_at", "is before occurred_at")
+    for truth in inc.truth:
+        if truth.as_of < inc.occurred_at:
+            raise InputError(f"{where}, truth entry as of {truth.as_of.isoformat()}", "as_of", "is before occurred_at")
+    report_ids: set[str] = set()
+    for rep in inc.reports:
+        if rep.id in report_ids:
+            raise InputError(f"{where}, report {rep.id}", "id", "appears twice in the incident")
+        report_ids.add(rep.id)
+        if rep.submitted_at < inc.occurred_at:
+            raise InputError(f"{where}, report {rep.id}", "submitted_at", "is before the incident's occurred_at")
+
+
+def _check_signals(signals: tuple[SignalIn, ...], seen: set[str], origin: str) -> None:
+    for sig in signals:
         if sig.incident is not None and sig.incident not in seen:
             raise InputError(f"{origin}: signal {sig.id}", "incident", f"names no incident in the file ({sig.incident!r})")
 
@@ -285,7 +295,14 @@ def validate_timeline(rules: ReportingRules, raw: Any, origin: str = "timeline")
 
 def parse_timeline(rules: ReportingRules, raw: Any, origin: str = "timeline") -> Timeline:
     """Validate a timeline document and return it as domain values."""
-    doc = validate_timeline(rules, raw, origin)
+    with gc_paused():
+        timeline = _parse_one_by_one(rules, raw, origin)
+        if timeline is None:
+            timeline = _timeline_of(validate_timeline(rules, raw, origin))
+        return timeline
+
+
+def _timeline_of(doc: TimelineIn) -> Timeline:
     return Timeline(
         office=doc.office, audit_at=doc.audit_at,
         incidents=tuple(to_incident(i) for i in doc.incidents),
@@ -293,9 +310,41 @@ def parse_timeline(rules: ReportingRules, raw: Any, origin: str = "timeline") ->
     )
 
 
+def _parse_one_by_one(rules: ReportingRules, raw: Any, origin: str) -> Timeline | None:
+    """Validate and convert one incident at a time, so that a large file's validated models never all exist at
+    once (they take several times the memory of the domain values). Returns None if anything fails validation:
+    the caller then validates the whole document, which reports the error exactly as `validate_timeline` does.
+    The checks beyond the schema run in `_check`'s order and are raised only once the schema has passed."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("incidents"), list):
+        return None
+    try:
+        head = TimelineIn.model_validate({**raw, "incidents": ()})
+        incidents: list[Incident] = []
+        seen: set[str] = set()
+        problem: InputError | None = None
+        for item in raw["incidents"]:
+            inc = IncidentIn.model_validate(item)
+            if problem is None:
+                try:
+                    _check_incident(rules, inc, seen, origin)
+                except InputError as exc:
+                    problem = exc
+            incidents.append(to_incident(inc))
+    except ValidationError:
+        return None
+    if problem is not None:
+        raise problem
+    _check_signals(head.signals, seen, origin)
+    return Timeline(
+        office=head.office, audit_at=head.audit_at, incidents=tuple(incidents),
+        signals=tuple(Signal(s.id, s.source, s.at, s.incident, s.summary) for s in head.signals),
+    )
+
+
 def read_timeline(rules: ReportingRules, path: Path) -> Timeline:
     """Read and validate a timeline file."""
-    return parse_timeline(rules, load_document(path), str(path))
+    with gc_paused():
+        return parse_timeline(rules, load_document(path), str(path))
 
 
 def finding_to_json(finding: Finding) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from emergency.clock import format_local
+from emergency.domain.batching import gc_paused
 from emergency.domain.enums import FindingType, ObligationKind, ObligationStatus, ReportKind, Severity
 from emergency.domain.grading import grade, truth_as_of
 from emergency.domain.incidents import Incident, Report, Signal, Timeline
@@ -149,7 +150,7 @@ def _obligation_findings(known: Known, obligations: Iterable[Obligation], concea
 
 
 def _lower(stated: object, truth: object) -> bool:
-    if not isinstance(stated, int | Decimal) or not isinstance(truth, int | Decimal):
+    if not isinstance(stated, (int, Decimal)) or not isinstance(truth, (int, Decimal)):  # a tuple: faster than a union
         return False
     return stated < truth
 
@@ -159,14 +160,13 @@ def _report_findings(rules: ReportingRules, known: Known, drill: bool) -> list[F
     incident = known.incident
     falsehood = rules.false_statements
     found: list[Finding] = []
-    earlier: list[Report] = []
+    last_stated: dict[str, object] = {}  # each figure as the latest earlier report stating it said it
     for report in known.reports:
         stated = report.stated
         if stated is None:  # content not on record: counts for timeliness only
-            earlier.append(report)
             continue
+        said = stated.stated_values()  # name -> value of everything the report states (Statement.states)
         truth = truth_as_of(known.truth, report.submitted_at)
-        submitted = format_local(report.submitted_at)
 
         def false(ref: RuleRef, evidence: str, elements: tuple[str, ...] = (), report: Report = report) -> Finding:
             return Finding(incident=incident.id, type=FindingType.FALSE, rule=ref.rule, source=ref.source,
@@ -175,18 +175,17 @@ def _report_findings(rules: ReportingRules, known: Known, drill: bool) -> list[F
 
         if truth is not None:
             under = [n for n in falsehood.casualties.figures
-                     if stated.states(n) and _lower(stated.figures.get(n), truth.figures.get(n))]
+                     if n in said and _lower(said[n], truth.figures.get(n))]
             if under:
-                items = "、".join(
-                    f"{FIELD_LABELS[n]}{stated.figures.get(n)}（核实{truth.figures.get(n)}）" for n in under)
+                items = "、".join(f"{FIELD_LABELS[n]}{said[n]}（核实{truth.figures.get(n)}）" for n in under)
                 found.append(false(falsehood.casualties, EVIDENCE["false_figures"].format(
-                    report=report.id, submitted=submitted, items=items, truth_at=format_local(truth.as_of)),
-                    tuple(under)))
+                    report=report.id, submitted=format_local(report.submitted_at), items=items,
+                    truth_at=format_local(truth.as_of)), tuple(under)))
 
         tolerance = falsehood.time_statement.tolerance_minutes
         for name, actual in (("occurred_at", incident.occurred_at), ("known_at", incident.known_at)):
-            claimed = stated.value(name)
-            if not stated.states(name) or not isinstance(claimed, datetime):
+            claimed = said.get(name)
+            if not isinstance(claimed, datetime):
                 continue
             if (claimed - actual).total_seconds() > tolerance * 60:
                 found.append(false(falsehood.time_statement, EVIDENCE["false_time"].format(
@@ -194,40 +193,37 @@ def _report_findings(rules: ReportingRules, known: Known, drill: bool) -> list[F
                     actual=format_local(actual), minutes=_minutes_between(actual, claimed), tolerance=tolerance),
                     (name,)))
 
-        if truth is not None and stated.states("severity") and isinstance(stated.severity, Severity):
+        severity = said.get("severity")
+        if truth is not None and isinstance(severity, Severity):
             supported = grade(rules, incident.category, incident.type, truth.figures)
-            if stated.severity.rank < supported.rank:
+            if severity.rank < supported.rank:
                 found.append(false(falsehood.severity, EVIDENCE["false_severity"].format(
-                    report=report.id, stated=SEVERITY_LABELS[stated.severity],
+                    report=report.id, stated=SEVERITY_LABELS[severity],
                     truth_at=format_local(truth.as_of), supported=SEVERITY_LABELS[supported]), ("severity",)))
 
         if not report.correction_note:
-            lowered: list[str] = []
-            for name in falsehood.lowered_without_correction.figures:
-                if not stated.states(name):
-                    continue
-                previous = next((r.stated.figures.get(name) for r in reversed(earlier)
-                                 if r.stated is not None and r.stated.states(name)), None)
-                if _lower(stated.figures.get(name), previous):
-                    lowered.append(f"{FIELD_LABELS[name]}{stated.figures.get(name)}（此前报{previous}）")
+            lowered = [f"{FIELD_LABELS[name]}{said[name]}（此前报{last_stated.get(name)}）"
+                       for name in falsehood.lowered_without_correction.figures
+                       if name in said and _lower(said[name], last_stated.get(name))]
             if lowered:
                 found.append(false(falsehood.lowered_without_correction,
                                    EVIDENCE["false_lowered"].format(report=report.id, items="、".join(lowered))))
 
         required = rules.required_elements[report.kind]
-        lacking = [n for n in required.fields if n not in stated.not_on_record and not stated.states(n)]
+        lacking = [n for n in required.fields if n not in stated.not_on_record and n not in said]
         if truth is not None:
             lacking += [n for n in required.known_figures
-                        if truth.figures.get(n) is not None and n not in stated.not_on_record
-                        and not stated.states(n)]
+                        if truth.figures.get(n) is not None and n not in stated.not_on_record and n not in said]
         if lacking:
             found.append(Finding(
                 incident=incident.id, type=FindingType.MISSING, rule=required.rule, source=required.source,
                 report=report.id, submitted_at=report.submitted_at, elements=tuple(lacking), drill=drill,
                 evidence=EVIDENCE["missing_elements"].format(
-                    report=report.id, kind=REPORT_KIND_LABELS[ReportKind(report.kind)], submitted=submitted,
-                    elements="、".join(FIELD_LABELS[n] for n in lacking))))
-        earlier.append(report)
+                    report=report.id, kind=REPORT_KIND_LABELS[ReportKind(report.kind)],
+                    submitted=format_local(report.submitted_at), elements="、".join(FIELD_LABELS[n] for n in lacking))))
+        for name in falsehood.lowered_without_correction.figures:
+            if name in said:
+                last_stated[name] = said[name]
     return found
 
 
@@ -267,9 +263,10 @@ def audit_timeline(rules: ReportingRules, timeline: Timeline) -> AuditResult:
     for signal in timeline.signals:
         if signal.incident is not None:
             by_incident.setdefault(signal.incident, []).append(signal)
-    audits = tuple(
-        audit_incident(rules, incident, by_incident.get(incident.id, ()), timeline.audit_at)
-        for incident in timeline.incidents
-    )
+    with gc_paused():
+        audits = tuple(
+            audit_incident(rules, incident, by_incident.get(incident.id, ()), timeline.audit_at)
+            for incident in timeline.incidents
+        )
     return AuditResult(office=timeline.office, audit_at=timeline.audit_at, incidents=audits,
                        summary=summarize(audits))

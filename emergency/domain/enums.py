@@ -25,7 +25,10 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """Return 4 for I down to 1 for IV, so that a higher rank is more severe."""
-        return {"I": 4, "II": 3, "III": 2, "IV": 1}[self.value]
+        return _SEVERITY_RANKS[self]
+
+
+_SEVERITY_RANKS = {Severity.I: 4, Severity.II: 3, Severity.III: 2, Severity.IV: 1}
 
 
 class ReportKind(StrEnum):

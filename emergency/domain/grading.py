@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from emergency.domain.enums import Category, Severity
 from emergency.domain.incidents import Figures, Incident, TruthEntry
-from emergency.plans.rules import GradingScheme, ReportingRules, Tier
+from emergency.plans.rules import GradeThreshold, GradingScheme, ReportingRules, Tier
+
+
+@dataclass(slots=True)
+class _Lookups:
+    """What grading looks up over and over for one (immutable) rules object, computed once per key."""
+
+    levels: dict[tuple[Category, str], tuple[GradingScheme | None, tuple[GradeThreshold, ...]]] = field(
+        default_factory=dict)
+    sensitive: dict[str, bool] = field(default_factory=dict)
+    tiers: dict[tuple[Category, str, Severity | None, Figures | None], Tier] = field(default_factory=dict)
+
+
+_TIER_MEMO_LIMIT = 100_000
+"""Tiers remembered per rules object; distinct (type, grade set by hand, figures) keys beyond it start afresh."""
+
+_LOOKUPS: dict[int, _Lookups] = {}
+
+
+def _lookups(rules: ReportingRules) -> _Lookups:
+    """Return the lookups of *rules*; the entry goes when the rules object does, so an id is never reused stale."""
+    found = _LOOKUPS.get(id(rules))
+    if found is None:
+        found = _LOOKUPS[id(rules)] = _Lookups()
+        weakref.finalize(rules, _LOOKUPS.pop, id(rules), None)
+    return found
 
 
 def _scheme_for(rules: ReportingRules, category: Category, type_code: str) -> GradingScheme | None:
@@ -25,11 +52,16 @@ def _scheme_for(rules: ReportingRules, category: Category, type_code: str) -> Gr
 
 def grade(rules: ReportingRules, category: Category, type_code: str, figures: Figures | None) -> Severity:
     """Return the severity the figures support; 一般 (IV) where no threshold is reached or none applies."""
-    scheme = _scheme_for(rules, category, type_code)
+    memo = _lookups(rules).levels
+    key = (category, type_code)
+    if key not in memo:
+        found = _scheme_for(rules, category, type_code)
+        memo[key] = (found, tuple(sorted(found.levels, key=lambda lv: -lv.severity.rank)) if found else ())
+    scheme, levels = memo[key]
     if scheme is None or figures is None:
         return Severity.IV
     dead = (figures.deaths or 0) + (figures.missing or 0)  # Order 493 Art. 3: deaths include the missing
-    for level in sorted(scheme.levels, key=lambda lv: -lv.severity.rank):
+    for level in levels:  # most severe first
         if (
             (level.deaths_incl_missing is not None and dead >= level.deaths_incl_missing)
             or (
@@ -59,8 +91,11 @@ def truth_as_of(truth: Sequence[TruthEntry], at: datetime) -> TruthEntry | None:
 
 def is_sensitive(rules: ReportingRules, type_code: str) -> bool:
     """Return whether the catalogue marks the type as reported whatever its grade."""
-    entry = rules.event_type(type_code)
-    return bool(entry and entry.sensitive)
+    memo = _lookups(rules).sensitive
+    if type_code not in memo:
+        entry = rules.event_type(type_code)
+        memo[type_code] = bool(entry and entry.sensitive)
+    return memo[type_code]
 
 
 def deadline_severity(rules: ReportingRules, incident: Incident, figures: Figures | None) -> Severity:
@@ -78,6 +113,18 @@ def deadline_severity(rules: ReportingRules, incident: Incident, figures: Figure
 
 def tier_for(rules: ReportingRules, incident: Incident, figures: Figures | None) -> Tier:
     """Return the first deadline tier whose condition the incident meets with these figures."""
+    # The tier depends only on these (and the immutable rules); the audit asks for it many times per incident.
+    memo = _lookups(rules).tiers
+    key = (incident.category, incident.type, incident.severity_override, figures)
+    tier = memo.get(key)
+    if tier is None:
+        if len(memo) >= _TIER_MEMO_LIMIT:
+            memo.clear()
+        tier = memo[key] = _tier_for(rules, incident, figures)
+    return tier
+
+
+def _tier_for(rules: ReportingRules, incident: Incident, figures: Figures | None) -> Tier:
     severity = deadline_severity(rules, incident, figures)
     hits = {
         "deaths": bool(figures and (figures.deaths or 0) > 0),
