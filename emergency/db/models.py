@@ -104,3 +104,118 @@ class SignalRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     summary: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ResponseRow(Base):
+    """A plan's response level started for an incident, with the plan version locked in (应急响应)."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), unique=True)
+    plan_id: Mapped[str] = mapped_column(String(64))
+    plan_version: Mapped[str] = mapped_column(String(32))
+    plan_hash: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(4))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class DraftRow(Base):
+    """A report drafted from the recorded facts, waiting for its signer (签发人) before it is sent."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("incident_id", "kind", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sequence: Mapped[int] = mapped_column(Integer)
+    obligation: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    stated: Mapped[dict[str, Any]] = mapped_column(JSON)
+    changes: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    document_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OutboxRow(Base):
+    """A message to deliver, written in the transaction that creates it; sent at least once, marked once."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    attachment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CommunityRow(Base):
+    """A community (社区) of the street."""
+
+    __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("office_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class GridRow(Base):
+    """A base grid unit (网格) with its grid leader (网格长)."""
+
+    __tablename__ = "grids"
+    __table_args__ = (UniqueConstraint("community_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    leader_name: Mapped[str] = mapped_column(String(64))
+    leader_phone: Mapped[str] = mapped_column(String(32))
+
+
+class ContactRow(Base):
+    """Who holds a role the plans name (主任, 带班领导, 应急办 …)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("office_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(32))
+
+
+class DutyShiftRow(Base):
+    """One shift of the duty roster (值班表)."""
+
+    __tablename__ = "duty_shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duty_officer: Mapped[str] = mapped_column(String(64))
+    leader_on_duty: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(32))

@@ -77,11 +77,11 @@ def _validate(data: dict[str, Any], path: Path) -> ReportingRules:
         return ReportingRules.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = _describe_location(data, first["loc"])
+        field = describe_location(data, first["loc"])
         raise RulesError(str(path), field or None, first["msg"]) from None
 
 
-def _describe_location(data: Any, loc: tuple[int | str, ...]) -> str:
+def describe_location(data: Any, loc: tuple[int | str, ...]) -> str:
     """Turn a pydantic location into words, naming list entries by their id or code."""
     parts: list[str] = []
     node: Any = data
