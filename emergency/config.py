@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     office: str = "长春市绿园区正阳街道办事处"
     """The office whose reports form one hash chain."""
 
+    district_recipient: str = "绿园区人民政府总值班室、绿园区应急管理局"
+    """Where reports go (主送), printed on each document."""
+
+    output_dir: Path = Path("out")
+    """Where generated documents (.docx, .pdf, findings) are written."""
+
+    templates_dir: Path = DEFAULT_PLANS_DIR.parent / "templates"
+    """The document templates office staff edit in Word or WPS."""
+
     now: datetime | None = Field(default=None)
     """Freeze the clock at this instant (replays, demos, tests); must carry a UTC offset."""
 

@@ -91,3 +91,13 @@ WHY_MISSING = {
     ObligationKind.FOLLOW_UP_CHANGE: "伤亡等情况发生变化须当日续报",
     ObligationKind.FINAL: "事件结束后须报送终报",
 }
+
+URGENCY: dict[ReportKind, str] = {
+    ReportKind.INITIAL: "特急",
+    ReportKind.FOLLOW_UP: "加急",
+    ReportKind.FINAL: "平急",
+}
+"""紧急程度 printed on each report (GB/T 9704: 特急, 加急 for telegrams; 平急 for ordinary urgency)."""
+
+DOCUMENT_NUMBER = "正阳应急〔{year}〕{number}号"
+"""发文字号 of the office's emergency reports."""

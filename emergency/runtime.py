@@ -14,6 +14,7 @@ from emergency.db.session import make_engine, make_session_factory
 from emergency.errors import EmergencyError
 from emergency.plans.loader import load_rules
 from emergency.plans.rules import ReportingRules
+from emergency.plans.schema import PlanFile, check_plan_types, load_plans
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     rules: ReportingRules
+    plans: dict[str, PlanFile]
 
 
 def open_runtime(settings: Settings, *, require_schema: bool = True) -> Runtime:
@@ -38,7 +40,9 @@ def open_runtime(settings: Settings, *, require_schema: bool = True) -> Runtime:
         if current != migrate.head_revision(engine):
             raise EmergencyError(
                 f"database {describe_url(settings)} is at revision {current}: run `emergency init` to upgrade it")
-    return Runtime(settings, settings.clock().now(), engine, make_session_factory(engine), rules)
+    plans = load_plans(settings.plans_dir)
+    check_plan_types(plans, {t.code for t in rules.event_types})
+    return Runtime(settings, settings.clock().now(), engine, make_session_factory(engine), rules, plans)
 
 
 def describe_url(settings: Settings) -> str:

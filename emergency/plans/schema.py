@@ -185,3 +185,11 @@ def load_street(path: Path) -> Street:
     street: Street = _validate_file(Street, path)
     return street
 
+
+
+def check_plan_types(plans: dict[str, PlanFile], known: set[str]) -> None:
+    """Refuse a plan naming an event type the catalogue does not know."""
+    for loaded in plans.values():
+        for code in loaded.plan.types:
+            if code not in known:
+                raise RulesError(loaded.path, "types", f"unknown event type {code!r} (not in the event catalogue)")

@@ -106,8 +106,8 @@ def draft_due_reports(session: Session, *, rules: ReportingRules, incident: Inci
         kind = KIND_OF.get(ob.kind)
         if kind is None or ob.status not in (ObligationStatus.OPEN, ObligationStatus.OVERDUE) or kind.value in pending:
             continue
-        if ob.kind is ObligationKind.FOLLOW_UP_CADENCE and ob.due_at - now > DRAFT_LEAD:
-            continue
+        if ob.kind is ObligationKind.FOLLOW_UP_CADENCE and (ob.due_at - now > DRAFT_LEAD or incident.closed_at):
+            continue  # once the response is over, the final report (终报) is the next report, not a cadence 续报
         stated = compose_statement(session, rules=rules, incident=incident, now=now)
         last = next((r.stated for r in reversed(reports) if r.stated), None)
         sequence = 0

@@ -132,7 +132,7 @@ def record_facts(session: Session, *, incident: IncidentRow, data: NewFacts, now
         raise InputError(record, None, "no figure given (" + ", ".join(FiguresIn.model_fields) + ")")
     row = FactRow(incident_id=incident.id, as_of=as_of, recorded_at=now,
                   **{name: getattr(data, name) for name in FiguresIn.model_fields})
-    session.add(row)
+    incident.facts.append(row)  # keeps a loaded collection current within the unit of work
     session.flush()
     return row
 
@@ -208,3 +208,15 @@ def load_incidents(session: Session, *, office: Office, start: datetime | None =
 def new_truth(data: TruthIn) -> NewFacts:
     """Return a timeline truth entry as facts to record."""
     return NewFacts.model_validate(data.model_dump())
+
+
+def open_incident_refs(session: Session, *, rules: ReportingRules, office: Office, at: datetime) -> list[str]:
+    """Return the incidents with an obligation still open or overdue at *at* (the reporting flow's worklist)."""
+    from emergency.domain.enums import ObligationStatus
+
+    refs: list[str] = []
+    for row in load_incidents(session, office=office):
+        audit = incident_audit(session, rules=rules, incident=row, at=at)
+        if any(o.status in (ObligationStatus.OPEN, ObligationStatus.OVERDUE) for o in audit.obligations):
+            refs.append(row.ref)
+    return refs

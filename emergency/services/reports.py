@@ -100,7 +100,7 @@ def submit_report(session: Session, *, office: Office, incident: IncidentRow, da
         content_hash="", recorded_at=now,
     )
     row.content_hash = chain_hash(prev, report_content(office.name, incident.ref, row))
-    session.add(row)
+    incident.reports.append(row)  # keeps a loaded collection current within the unit of work
     session.flush()
     return row
 
