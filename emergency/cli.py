@@ -300,6 +300,115 @@ def report_submit(
         _print_due_for(runtime, session, row)
 
 
+@report_app.command("drafts")
+def report_drafts(
+    status: Annotated[str | None, typer.Option(help="awaiting_signoff or signed.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List drafted reports and whether they wait for sign-off (待签发)."""
+    from emergency.runtime import open_runtime
+    from emergency.services.drafts import list_drafts
+    from emergency.services.incidents import get_office
+
+    runtime = open_runtime(_settings())
+    with runtime.sessions.begin() as session:
+        office = get_office(session, name=runtime.settings.office)
+        drafts = list_drafts(session, office=office, status=status)
+    if as_json:
+        rows = [{"id": d.id, "incident": d.incident, "kind": d.kind, "sequence": d.sequence, "status": d.status,
+                 "obligation": d.obligation, "due_at": d.due_at.isoformat() if d.due_at else None,
+                 "changes": list(d.changes)} for d in drafts]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not drafts:
+        out.print("No drafts.")
+    for d in drafts:
+        due = f", due {format_local(d.due_at)}" if d.due_at else ""
+        out.print(f"draft {d.id}: incident {d.incident} {d.kind}{' #' + str(d.sequence) if d.sequence else ''} "
+                  f"— {d.status}{due}", markup=False)
+
+
+@report_app.command("sign")
+def report_sign(
+    draft: Annotated[int, typer.Argument(help="The draft number (see `emergency report drafts`).")],
+    by: Annotated[str, typer.Option("--by", help="The signer (签发人): office head or leader on duty.")],
+) -> None:
+    """Sign off a drafted report (签发): it is submitted now, rendered, and delivered to the district."""
+    from emergency.flows_runner import run_flow
+
+    result = run_flow("signoff", {"draft": draft, "signer": by})
+    out.print(f"Signed draft {draft} by {by}: report {result['report']} of incident {result['incident']} "
+              f"({result['kind']}), document {result['document']}.", markup=False)
+    delivered = result.get("delivered") or {}
+    out.print("Delivery: " + ", ".join(f"{k} {v}" for k, v in delivered.items()), markup=False)
+
+
+@report_app.command("render")
+def report_render(
+    incident: Annotated[str, typer.Argument(help="Incident reference or number.")],
+    report: Annotated[str, typer.Argument(help="Report reference, e.g. R2.")],
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also convert to PDF through LibreOffice.")] = False,
+) -> None:
+    """Render a stored report again as its official document (.docx, and .pdf with --pdf)."""
+    from emergency.runtime import open_runtime
+    from emergency.services.documents import rerender_report
+    from emergency.services.incidents import find_incident, get_office
+
+    runtime = open_runtime(_settings())
+    with runtime.sessions.begin() as session:
+        office = get_office(session, name=runtime.settings.office)
+        row = find_incident(session, office=office, ident=incident)
+        path = rerender_report(session, office=office, incident=row, report_ref=report,
+                               out_dir=runtime.settings.output_dir, templates_dir=runtime.settings.templates_dir)
+    out.print(f"Wrote {path}", markup=False)
+    if pdf:
+        from emergency.reporting.documents import convert_to_pdf
+
+        out.print(f"Wrote {convert_to_pdf(path, path.parent)}", markup=False)
+
+
+FLOW_NAMES = "response, reporting, signoff, delivery, daily-audit, monthly-timeliness"
+
+
+@app.command("run")
+def run(
+    flow_name: Annotated[str, typer.Argument(metavar="FLOW", help=f"One of: {FLOW_NAMES}.")],
+    incident: Annotated[str | None, typer.Option(help="The incident (for response).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A flow parameter as k=v (repeatable).")] = None,
+) -> None:
+    """Run one flow once, for real, with its parameters (e.g. `emergency run response --incident 2026-0001`)."""
+    from emergency.flows_runner import run_flow
+
+    params: dict[str, object] = {}
+    for item in param or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError("command line", "param", f"{item!r} is not k=v")
+        params[key.replace("-", "_")] = value
+    if incident is not None:
+        params["incident"] = incident
+    result = run_flow(flow_name, params)
+    from emergency.presenters import print_flow_result
+
+    print_flow_result(out, flow_name, result)
+
+
+@app.command("demo")
+def demo(folder: Annotated[Path, typer.Option(help="Where the demo street lives.")] = Path("demo")) -> None:
+    """Build 长春市绿园区正阳街道 in ./demo and run an incident through the real flows, end to end."""
+    from emergency.demo import run_demo
+
+    raise typer.Exit(run_demo(out, folder))
+
+
+@app.command("serve")
+def serve() -> None:
+    """Register the deployments (response, sign-off, reporting, daily audit, monthly report) and serve them."""
+    from emergency.flows_runner import serve_flows
+
+    serve_flows(out)
+
+
 @signal_app.command("record")
 def signal_record(
     source: Annotated[str, typer.Option(help="12345, 110, 119, 120, hospital, media, grid …")],

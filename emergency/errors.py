@@ -35,3 +35,21 @@ class NotFoundError(EmergencyError):
 
 class ConflictError(EmergencyError):
     """The request contradicts what is already stored (e.g. a duplicate id)."""
+
+
+class TemplateError(EmergencyError):
+    """A document template that cannot be rendered: names the template and the variable (or why)."""
+
+    def __init__(self, template: str, variable: str | None, *, why: str | None = None,
+                 also: tuple[str, ...] = ()) -> None:
+        self.template = template
+        self.variable = variable
+        self.also = also
+        if variable is not None:
+            message = f"template {template}: variable {variable} is missing from the context"
+            if also:
+                message += f" (also missing: {', '.join(also)})"
+        else:
+            message = f"template {template}: {why or 'cannot be rendered'}"
+        self.why = why
+        super().__init__(message)

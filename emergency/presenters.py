@@ -149,3 +149,18 @@ def print_incident_list(console: Console, audits: list[IncidentAudit], now: date
             " ".join(FINDING_LABELS[f.type] for f in audit.findings),
         )
     console.print(table)
+
+
+def print_flow_result(console: Console, name: str, result: Any) -> None:
+    """Print what a flow run returned, for people."""
+    if name == "response" and isinstance(result, dict):
+        response = result["response"]
+        console.print(f"Incident {result['incident']}: {response['plan']} (version {response['version']}), "
+                      f"{response['level']}, grade {response['severity']}.", markup=False)
+        for action in response["actions"]:
+            console.print(f"  - {action['text']} — {action['owner']}", markup=False)
+        console.print(f"Drafts awaiting sign-off (待签发): {', '.join(map(str, result['drafts'])) or 'none'}", markup=False)
+        return
+    import json
+
+    console.print(json.dumps(result, ensure_ascii=False, indent=2, default=str), markup=False)

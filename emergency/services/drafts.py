@@ -58,6 +58,10 @@ def _unit(name: str) -> str:
     return "元" if name == "direct_loss_yuan" else "人"
 
 
+def _plain(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
 def describe_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
     """Return what changed since the last report, in words (续报只报变化情况)."""
     changes: list[str] = []
@@ -65,10 +69,19 @@ def describe_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -
         new = current.get(name)
         old = previous.get(name) if previous else None
         if new is not None and new != old:
-            label = FIELD_LABELS[name]
-            changes.append(f"{label}由{old}{_unit(name)}变为{new}{_unit(name)}" if old is not None
-                           else f"{label}{new}{_unit(name)}")
+            label, unit = FIELD_LABELS[name], _unit(name)
+            changes.append(f"{label}由{_plain(old)}{unit}变为{_plain(new)}{unit}" if old is not None
+                           else f"{label}{_plain(new)}{unit}")
     return changes
+
+
+def lowered_figures(previous: dict[str, Any] | None, current: dict[str, Any]) -> list[str]:
+    """Return the figures stated lower than the last report stated them: a correction needs its note (decision 5)."""
+    if not previous:
+        return []
+    return [name for name in FIGURES
+            if isinstance(current.get(name), int | float) and isinstance(previous.get(name), int | float)
+            and current[name] < previous[name]]
 
 
 def compose_statement(session: Session, *, rules: ReportingRules, incident: IncidentRow, now: datetime) -> dict[str, Any]:
@@ -144,9 +157,16 @@ def sign_draft(session: Session, *, office: Office, draft_id: int, signer: str, 
         raise ConflictError(f"draft {draft_id}, field status: already {draft.status} by {draft.signed_by}")
     incident = session.get(IncidentRow, draft.incident_id)
     assert incident is not None
+    last = next((r.stated for r in sorted(incident.reports, key=lambda r: (r.submitted_at, r.id), reverse=True)
+                 if r.stated), None)
+    lowered = lowered_figures(last, draft.stated)
+    # A lower figure than reported before is a correction, and must say why (audit decision 5); the draft's
+    # own list of changes is that reason, taken from the verified facts.
+    note = ("据最新核实情况更正：" + "，".join(c for c in describe_changes(last, draft.stated)
+                                      if any(c.startswith(FIELD_LABELS[n]) for n in lowered))) if lowered else None
     report = submit_report(session, office=office, incident=incident, now=now, data=NewReport(
         kind=ReportKind(draft.kind), channel=Channel.PLATFORM, to=recipient, submitted_at=now,
-        stated=StatedIn.model_validate(draft.stated)))
+        stated=StatedIn.model_validate(draft.stated), correction_note=note))
     draft.status, draft.signed_by, draft.signed_at, draft.report_id = SIGNED, signer, now, report.id
     session.flush()
     return report

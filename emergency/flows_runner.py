@@ -1,0 +1,64 @@
+"""Run the Prefect flows from the CLI: once in-process, or served; Prefect's own output kept off the screen."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from emergency.config import load_settings
+from emergency.errors import InputError
+from emergency.prefect_env import quiet_prefect, silence_stderr_at_exit
+
+FLOWS: dict[str, tuple[str, str]] = {
+    "response": ("flows.response_flow", "incident_response"),
+    "reporting": ("flows.reporting_flow", "incident_reporting"),
+    "signoff": ("flows.signoff_flow", "report_signoff"),
+    "delivery": ("flows.delivery_flow", "outbox_delivery"),
+    "daily-audit": ("flows.audit_flow", "daily_audit"),
+    "monthly-timeliness": ("flows.audit_flow", "monthly_timeliness"),
+}
+
+
+def log_file() -> Path:
+    """Return where Prefect's logs go for this installation."""
+    return load_settings().output_dir / "prefect.log"
+
+
+def _flow(name: str) -> Any:
+    if name not in FLOWS:
+        raise InputError("command line", "flow", f"unknown flow {name!r}; known: {', '.join(FLOWS)}")
+    module, attribute = FLOWS[name]
+    return getattr(__import__(module, fromlist=[attribute]), attribute)
+
+
+def run_flow(name: str, params: dict[str, Any]) -> Any:
+    """Run the named flow once with *params*; Prefect validates and converts them by the flow's type hints."""
+    logs = quiet_prefect(log_file())
+    flow = _flow(name)
+    accepted = set(inspect.signature(flow.fn).parameters)
+    unknown = sorted(set(params) - accepted)
+    if unknown:
+        raise InputError(f"flow {name}", unknown[0], f"is not a parameter (parameters: {', '.join(sorted(accepted))})")
+    run: Callable[..., Any] = flow
+    try:
+        return run(**params)
+    finally:
+        silence_stderr_at_exit(logs)
+
+
+def serve_flows(console: Console) -> None:
+    """Serve every deployment (embedded server, or PREFECT_API_URL's) until interrupted."""
+    logs = quiet_prefect(log_file())
+    from flows.deployments import build_deployments, serve_all
+
+    names = [d.name for d in build_deployments()]
+    console.print(f"Serving {len(names)} deployments: {', '.join(names)}. Prefect's log: {logs}. Ctrl-C stops.",
+                  markup=False)
+    try:
+        serve_all()
+    finally:
+        silence_stderr_at_exit(logs)

@@ -1,0 +1,41 @@
+"""The deployments `emergency serve` registers: manual response and sign-off, scheduled reporting and audits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron, Interval
+
+from flows.audit_flow import daily_audit, monthly_timeliness
+from flows.delivery_flow import outbox_delivery
+from flows.reporting_flow import incident_reporting
+from flows.response_flow import incident_response
+from flows.signoff_flow import report_signoff
+
+TZ = "Asia/Shanghai"
+
+
+def build_deployments() -> list[RunnerDeployment]:
+    """Return every deployment, schedules in Asia/Shanghai."""
+    built = [
+        incident_response.to_deployment(name="response", description="应急响应：分级、启动预案响应、起草首报"),
+        report_signoff.to_deployment(name="signoff", description="签发：签发人签发后报送区政府"),
+        incident_reporting.to_deployment(name="reporting", schedules=[Interval(timedelta(minutes=5), timezone=TZ)],
+                                         description="事件处置期间按规则起草续报、终报"),
+        outbox_delivery.to_deployment(name="delivery", schedules=[Interval(timedelta(minutes=1), timezone=TZ)],
+                                      description="发件箱投递（失败自动重试）"),
+        daily_audit.to_deployment(name="daily-audit", schedules=[Cron("0 8 * * *", timezone=TZ)],
+                                  description="每日信息报送审计"),
+        monthly_timeliness.to_deployment(name="monthly-timeliness", schedules=[Cron("0 9 1 * *", timezone=TZ)],
+                                         description="月度信息报送及时性考核通报（每月1日9时）"),
+    ]
+    # to_deployment is sync here (called outside an event loop), so every item is a RunnerDeployment.
+    return [d for d in built if isinstance(d, RunnerDeployment)]
+
+
+def serve_all() -> None:
+    """Register and serve every deployment until interrupted."""
+    from prefect import serve
+
+    serve(*build_deployments())

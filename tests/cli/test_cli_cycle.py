@@ -1,0 +1,67 @@
+"""The response cycle from the command line: run response, list drafts, sign, render; and the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from tests.cli.helpers import EMERGENCY, run_cli
+
+pytestmark = pytest.mark.slow
+
+
+def test_run_response_sign_and_render(tmp_path: Path) -> None:
+    """`run response` drafts the initial report, `report sign` submits and renders it, `report render` redoes it."""
+    url = f"sqlite:///{tmp_path / 'office.db'}"
+    env = {"EMERGENCY_OUTPUT_DIR": str(tmp_path / "out"), "PREFECT_HOME": str(tmp_path / ".prefect")}
+
+    def cli(now: str, *args: str) -> str:
+        result = run_cli(list(args), database_url=url, cwd=tmp_path, now=now, env=env)
+        assert result.code == 0, result
+        assert result.stderr == "", result.stderr  # no Prefect noise on the user's screen
+        return result.stdout
+
+    cli("2026-03-01T08:00:00+08:00", "init")
+    cli("2026-03-01T08:25:00+08:00", "incident", "open", "--id", "E1", "--category", "accident", "--type", "fire",
+        "--title", "万福街商铺火灾", "--location", "万福街12号", "--occurred-at", "2026-03-01T08:10:00+08:00",
+        "--known-at", "2026-03-01T08:20:00+08:00")
+    cli("2026-03-01T08:26:00+08:00", "incident", "facts", "E1", "--deaths", "0", "--injuries", "1")
+    response = cli("2026-03-01T08:30:00+08:00", "run", "response", "--incident", "E1")
+    assert "正阳街道火灾和生产安全事故专项应急预案" in response and "三级响应" in response
+    assert "Drafts awaiting sign-off (待签发): 1" in response
+    drafts = json.loads(cli("2026-03-01T08:31:00+08:00", "report", "drafts", "--json"))
+    assert [(d["id"], d["kind"], d["status"]) for d in drafts] == [(1, "initial", "awaiting_signoff")]
+    signed = cli("2026-03-01T09:00:00+08:00", "report", "sign", "1", "--by", "张伟")
+    assert "Signed draft 1 by 张伟: report R1 of incident E1 (initial)" in signed
+    document = tmp_path / "out" / "E1-R1-initial.docx"
+    assert document.exists()
+    first = [p.text for p in Document(str(document)).paragraphs]
+    document.unlink()
+    rendered = cli("2026-03-01T09:10:00+08:00", "report", "render", "E1", "R1")
+    assert str(document) in rendered
+    assert [p.text for p in Document(str(document)).paragraphs] == first
+    shown = json.loads(cli("2026-03-01T09:10:00+08:00", "incident", "show", "E1", "--json"))
+    assert {o["obligation"]: o["status"] for o in shown["obligations"]}["initial/written"] == "met"
+    unknown = run_cli(["run", "nonsense"], database_url=url, cwd=tmp_path, env=env)
+    assert unknown.code == 1 and "unknown flow 'nonsense'" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_demo_runs_the_story_quietly(tmp_path: Path) -> None:
+    """`emergency demo` builds the street, runs the flows, and prints the summary with the one late report."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("EMERGENCY_", "PREFECT_"))}
+    done = subprocess.run([EMERGENCY, "demo"], cwd=tmp_path, env=environ, capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "迟报 终报应于2026-03-03 20:00前报送，R5于2026-03-03 21:30报送，超时90分钟。" in done.stdout
+    out = tmp_path / "demo" / "out"
+    assert sorted(p.name for p in out.glob("*.docx")) == [
+        "2026-0301-R2-initial.docx", "2026-0301-R3-follow_up.docx", "2026-0301-R4-follow_up.docx",
+        "2026-0301-R5-final.docx", "timeliness-2026-03.docx"]
+    assert len(list((tmp_path / "demo" / "district").glob("*.json"))) == 5
+    assert (tmp_path / "demo" / "prefect.log").stat().st_size > 0
