@@ -31,6 +31,16 @@ app.add_typer(report_app, name="report")
 app.add_typer(signal_app, name="signal")
 app.add_typer(audit_app, name="audit")
 
+
+def _register_delivery() -> None:
+    from emergency.cli_outbox import outbox_app, receiver
+
+    app.add_typer(outbox_app, name="outbox")
+    app.command("receiver")(receiver)
+
+
+_register_delivery()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
