@@ -235,4 +235,17 @@ def _summary(console: Console, story: Story, received: int, folder: Path, log: P
 
     for finding in json.loads(Path(audit["file"]).read_text(encoding="utf-8"))["findings"]:
         console.print(f"  {finding['label']} {finding['evidence']}", markup=False)
+    from emergency.domain.enums import ObligationStatus
+    from emergency.presenters import obligation_line
+    from emergency.services.incidents import get_office, incident_audit, load_incidents
+
+    end = at(4, 8)
+    with rt.sessions.begin() as session:
+        office = get_office(session, name=rt.settings.office)
+        due = [ob for row in load_incidents(session, office=office)
+               for ob in incident_audit(session, rules=rt.rules, incident=row, at=end).obligations
+               if ob.status in (ObligationStatus.OPEN, ObligationStatus.OVERDUE)]
+    console.print(f"Now due (4 Mar 08:00): {'nothing — every report has been made' if not due else ''}", markup=False)
+    for ob in due:
+        console.print(f"  {obligation_line(ob, end)}", markup=False)
     console.print(f"Prefect's own log: {log}", markup=False)

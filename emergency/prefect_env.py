@@ -79,6 +79,7 @@ def quiet_prefect(log_file: Path) -> Path:
         "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
         "PREFECT_LOGGING_EXTRA_LOGGERS": "emergency",
         "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

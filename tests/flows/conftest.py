@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,9 @@ from emergency.db import migrate
 from emergency.db.session import make_engine
 from emergency.receiver import Receiver, start_receiver
 from flows._runtime import runtime
+
+# Task bodies called through .fn run outside a flow run: their logs have no run to go to, which is expected here.
+os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 
 @pytest.fixture(scope="session")

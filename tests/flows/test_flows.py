@@ -99,3 +99,12 @@ def test_signing_twice_fails_the_run_without_sending_twice(office_env: tuple[Pat
     with pytest.raises(ConflictError):
         report_signoff(draft, "李强", as_of=at(1, 9, 6))
     assert len(receiver.received()) == 1
+
+
+def test_flow_bodies_run_fast_with_fn(office_env: tuple[Path, Receiver]) -> None:
+    """The flow bodies as plain functions (.fn): the response drafts the initial report; an empty audit is clean."""
+    seed()
+    result = incident_response.fn("E1", as_of=at(1, 8, 32))
+    assert result["response"]["plan"] == "正阳街道燃气安全事故专项应急预案" and len(result["drafts"]) == 1
+    audit = daily_audit.fn(as_of=at(1, 8, 33), days=1)
+    assert audit["findings"] == 0 and Path(audit["file"]).exists()
