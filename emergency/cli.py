@@ -120,8 +120,11 @@ def init() -> None:
 
 def _print_due_for(runtime: Any, session: Any, row: Any) -> None:
     from emergency.presenters import print_due
+    from emergency.services.clocks import sync_obligations
     from emergency.services.incidents import incident_audit
 
+    # In the same transaction as the change: the running clocks see the new deadlines within a second.
+    sync_obligations(session, rules=runtime.rules, incident=row, now=runtime.now)
     audit = incident_audit(session, rules=runtime.rules, incident=row, at=runtime.now)
     print_due(out, list(audit.obligations), runtime.now)
 
@@ -401,6 +404,44 @@ def run(
     from emergency.presenters import print_flow_result
 
     print_flow_result(out, flow_name, result)
+
+
+@app.command("status")
+def status(watch: Annotated[bool, typer.Option("--watch", help="Refresh every second until Ctrl-C.")] = False) -> None:
+    """Show what is due next with live countdowns, what is overdue and since when, and who has been reminded."""
+    from emergency.presenters import status_table
+    from emergency.runtime import open_runtime
+    from emergency.services.clocks import status_rows
+
+    runtime = open_runtime(_settings())
+
+    def table() -> Any:
+        with runtime.sessions.begin() as session:
+            rows = status_rows(session)
+        return status_table(rows, runtime.settings.clock().now())
+
+    if not watch:
+        out.print(table())
+        return
+    import time as _time
+
+    from rich.live import Live
+
+    with Live(table(), console=out, refresh_per_second=2) as live:
+        try:
+            while True:
+                _time.sleep(1)
+                live.update(table())
+        except KeyboardInterrupt:
+            pass
+
+
+@app.command("clocks")
+def clocks() -> None:
+    """Run the deadline clocks alone (emergency serve runs them too): remind, flag breaches, escalate."""
+    from emergency.flows_runner import run_clocks_forever
+
+    run_clocks_forever(out)
 
 
 @app.command("demo")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from emergency.config import load_settings
 from emergency.errors import InputError
 from emergency.prefect_env import quiet_prefect, silence_stderr_at_exit
+
+if TYPE_CHECKING:
+    from emergency.clocks import Clocks
 
 FLOWS: dict[str, tuple[str, str]] = {
     "response": ("flows.response_flow", "incident_response"),
@@ -56,9 +59,42 @@ def serve_flows(console: Console) -> None:
     from flows.deployments import build_deployments, serve_all
 
     names = [d.name for d in build_deployments()]
+    clocks = start_clocks()
+    console.print(f"Deadline clocks running: {clocks.pending_jobs()} steps scheduled.", markup=False)
     console.print(f"Serving {len(names)} deployments: {', '.join(names)}. Prefect's log: {logs}. Ctrl-C stops.",
                   markup=False)
     try:
         serve_all()
     finally:
+        clocks.stop()
         silence_stderr_at_exit(logs)
+
+
+def start_clocks() -> Clocks:
+    """Start the deadline clocks of this process from the obligation rows."""
+    from emergency.clocks import Clocks
+    from emergency.plans.escalation import load_escalation
+    from emergency.runtime import open_runtime
+
+    runtime = open_runtime(load_settings())
+    clocks = Clocks(runtime.sessions, load_escalation(runtime.settings.plans_dir), now=runtime.settings.clock().now)
+    clocks.start()
+    return clocks
+
+
+def run_clocks_forever(console: Console) -> None:
+    """Run the clocks in the foreground until interrupted or terminated."""
+    import signal
+    import threading
+
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    clocks = start_clocks()
+    console.print(f"Deadline clocks running: {clocks.pending_jobs()} steps scheduled. Ctrl-C stops.", markup=False)
+    try:
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        clocks.stop()

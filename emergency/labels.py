@@ -101,3 +101,11 @@ URGENCY: dict[ReportKind, str] = {
 
 DOCUMENT_NUMBER = "正阳应急〔{year}〕{number}号"
 """发文字号 of the office's emergency reports."""
+
+CLOCK_MESSAGES: dict[str, str] = {
+    "reminder": "【报送提醒】{title}：{label}应于{due}前报送，请{recipient}抓紧办理（{rule}）。",
+    "breach": "【已超时】{title}：{label}时限{due}已过仍未报送，已记录迟报；请{recipient}立即报送。",
+    "escalation": "【超时升级】{title}：{label}时限{due}已过仍未报送，请{recipient}督促立即报送。",
+    "evidence": "{title}：{label}应于{due}前报送，至{at}仍未报送，时限届满即记录为{finding}。",
+}
+"""Reminder, breach and escalation messages sent through the outbox, and a live breach finding's evidence."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from emergency.labels import (
     REPORT_KIND_LABELS,
     STATUS_LABELS,
 )
+from emergency.services.clocks import StatusRow
 
 
 def humanize_delta(due: datetime, now: datetime) -> str:
@@ -164,3 +166,22 @@ def print_flow_result(console: Console, name: str, result: Any) -> None:
     import json
 
     console.print(json.dumps(result, ensure_ascii=False, indent=2, default=str), markup=False)
+
+
+def status_table(rows: Sequence[StatusRow], now: datetime) -> Table:
+    """Return the live status: due next with countdowns, overdue and since when, who was reminded."""
+    table = Table(title=f"Reporting clocks at {format_local(now)} (Asia/Shanghai)")
+    for column in ("incident", "obligation", "due", "countdown", "status", "reminded / escalated"):
+        table.add_column(column)
+    for row in rows:
+        overdue = now > row.due_at
+        table.add_row(
+            f"{row.incident} {row.title}", row.label, format_local(row.due_at),
+            f"[red]overdue {humanize_delta(row.due_at, now).removesuffix(' ago')}[/red]" if overdue
+            else humanize_delta(row.due_at, now),
+            "超时 breached" if row.status == "breached" else ("超时 overdue" if overdue else "待报 open"),
+            "\n".join(row.reminded) or "—",
+        )
+    if not rows:
+        table.caption = "Nothing is due (当前无待报事项)."
+    return table

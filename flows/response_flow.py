@@ -7,6 +7,7 @@ from typing import Any
 
 from prefect import flow, task
 
+from emergency.services.clocks import sync_obligations
 from emergency.services.drafts import draft_due_reports
 from emergency.services.incidents import find_incident, get_office
 from emergency.services.responses import start_response
@@ -32,7 +33,9 @@ def draft_reports_task(incident: str, as_of: datetime) -> list[int]:
     with rt.sessions.begin() as session:
         office = get_office(session, name=rt.settings.office)
         row = find_incident(session, office=office, ident=incident)
-        return [d.id for d in draft_due_reports(session, rules=rt.rules, incident=row, now=as_of)]
+        drafted = [d.id for d in draft_due_reports(session, rules=rt.rules, incident=row, now=as_of)]
+        sync_obligations(session, rules=rt.rules, incident=row, now=as_of)
+        return drafted
 
 
 @flow(name="incident-response", flow_run_name="incident-response-{incident}")

@@ -7,8 +7,9 @@ from typing import Any
 
 from prefect import flow, task
 
+from emergency.services.clocks import sync_obligations
 from emergency.services.documents import sign_and_issue
-from emergency.services.incidents import get_office
+from emergency.services.incidents import find_incident, get_office
 from flows._runtime import resolve_as_of, runtime
 from flows.delivery_flow import deliver_outbox_task, report_channels
 
@@ -22,6 +23,8 @@ def sign_and_issue_task(draft: int, signer: str, as_of: datetime) -> dict[str, A
         issued = sign_and_issue(session, office=office, draft_id=draft, signer=signer,
                                 recipient=rt.settings.district_recipient, channels=report_channels(), now=as_of,
                                 out_dir=rt.settings.output_dir, templates_dir=rt.settings.templates_dir)
+        sync_obligations(session, rules=rt.rules, incident=find_incident(session, office=office, ident=issued.incident),
+                         now=as_of)
     return {"report": issued.report, "incident": issued.incident, "kind": issued.kind,
             "document": str(issued.document), "outbox": list(issued.outbox_ids)}
 

@@ -219,3 +219,60 @@ class DutyShiftRow(Base):
     duty_officer: Mapped[str] = mapped_column(String(64))
     leader_on_duty: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(32))
+
+
+class ObligationRow(Base):
+    """An obligation with a deadline, materialised for the clocks: the stored row is the truth a job re-reads."""
+
+    __tablename__ = "obligations"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(32))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    label: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    rule: Mapped[str] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ClockEventRow(Base):
+    """A reminder, breach or escalation step that fired: one row per (obligation, step), so none fires twice."""
+
+    __tablename__ = "clock_events"
+    __table_args__ = (UniqueConstraint("obligation_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recipient: Mapped[str] = mapped_column(String(128))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class LiveFindingRow(Base):
+    """A breach recorded the moment its deadline passed (迟报 as it happens), with evidence."""
+
+    __tablename__ = "live_findings"
+    __table_args__ = (UniqueConstraint("obligation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
+    type: Mapped[str] = mapped_column(String(16))
+    obligation: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    rule: Mapped[str] = mapped_column(String(128))
+    evidence: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,179 @@
+"""Clock use cases: keep the obligation rows current, and fire a reminder, breach or escalation step once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from emergency.clock import format_local, isoformat_local
+from emergency.db.models import ClockEventRow, ContactRow, IncidentRow, LiveFindingRow, ObligationRow, Office
+from emergency.domain.clocks import ClockStep
+from emergency.domain.enums import FindingType, ObligationStatus
+from emergency.labels import CLOCK_MESSAGES, FINDING_LABELS, OBLIGATION_LABELS
+from emergency.plans.rules import ReportingRules
+from emergency.services.incidents import incident_audit
+from emergency.services.organisation import shift_at
+from emergency.services.outbox import enqueue
+
+OPEN = "open"
+BREACHED = "breached"
+MET = "met"
+SUPERSEDED = "superseded"
+WAITING = (OPEN, BREACHED)
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationInfo:
+    """An obligation row as plain data for the clocks."""
+
+    id: int
+    due_at: datetime
+    status: str
+    drill: bool
+
+
+def sync_obligations(session: Session, *, rules: ReportingRules, incident: IncidentRow, now: datetime) -> list[int]:
+    """Bring the incident's obligation rows in line with the rules at *now*; return the ids of rows changed.
+
+    Open and overdue obligations get a row (keyed by incident, kind and due time); rows of obligations since met
+    are marked met, and rows whose due time moved (a cadence restarted, a grade rose) are superseded. The clock
+    jobs re-read these rows, so a job for a superseded or met row does nothing.
+    """
+    audit = incident_audit(session, rules=rules, incident=incident, at=now)
+    wanted: dict[str, tuple[str, str, datetime, str, str]] = {}
+    met: dict[str, datetime | None] = {}
+    for ob in audit.obligations:
+        key = f"incident-{incident.id}-{ob.kind.value}-{ob.due_at.isoformat()}"
+        if ob.status in (ObligationStatus.OPEN, ObligationStatus.OVERDUE):
+            wanted[key] = (ob.kind.value, OBLIGATION_LABELS[ob.kind], ob.due_at, ob.rule, ob.source)
+        else:
+            met[key] = ob.met_at
+    changed: list[int] = []
+    existing = {row.key: row for row in session.scalars(
+        select(ObligationRow).where(ObligationRow.incident_id == incident.id, ObligationRow.subject == "report"))}
+    for key, row in existing.items():
+        if row.status not in WAITING or key in wanted:
+            continue
+        row.status = MET if key in met else SUPERSEDED
+        row.met_at = met.get(key)
+        row.updated_at = now
+        changed.append(row.id)
+    for key, (kind, label, due_at, rule, source) in wanted.items():
+        if key in existing:
+            continue
+        row = ObligationRow(key=key, subject="report", incident_id=incident.id, kind=kind, label=label, due_at=due_at,
+                            rule=rule, source=source, status=OPEN, created_at=now, updated_at=now, drill=incident.drill)
+        session.add(row)
+        session.flush()
+        changed.append(row.id)
+    session.flush()
+    return changed
+
+
+def _recipient(session: Session, *, office_id: int | None, who: str, at: datetime) -> str:
+    """Return who a step goes to at that moment: the roster's duty officer or leader, or a role holder."""
+    office = session.get(Office, office_id) if office_id is not None else None
+    if office is None:
+        return who  # no office on record for this obligation: name the role, the message still goes out
+    if who in ("duty_officer", "leader_on_duty"):
+        shift = shift_at(session, office=office, at=at)
+        if shift is not None:
+            name = shift.duty_officer if who == "duty_officer" else shift.leader_on_duty
+            return f"{name}（{shift.phone}）"
+        who = "duty_officer" if who == "duty_officer" else "deputy"  # no roster for that moment: the plan's role
+    contact = session.scalar(select(ContactRow).where(ContactRow.office_id == office_id, ContactRow.role == who))
+    return f"{contact.name}（{contact.title}，{contact.phone}）" if contact else who
+
+
+def fire_step(session: Session, *, obligation_id: int, step: ClockStep, now: datetime) -> str:
+    """Fire one step if its obligation still waits: record it once, queue the message, flag a breach.
+
+    Returns what happened: 'fired', or why nothing did ('met', 'superseded', 'already fired', 'not due').
+    """
+    row = session.get(ObligationRow, obligation_id, with_for_update=True)
+    if row is None or row.status not in WAITING:
+        return row.status if row is not None else "gone"
+    if step.kind == "reminder" and now >= row.due_at:
+        return "no longer useful"
+    if step.kind != "reminder" and now < row.due_at:
+        return "not due"
+    if session.scalar(select(ClockEventRow.id).where(ClockEventRow.obligation_id == row.id,
+                                                     ClockEventRow.step == step.step)):
+        return "already fired"
+    incident = session.get(IncidentRow, row.incident_id) if row.incident_id else None
+    office_id = incident.office_id if incident else None
+    recipient = _recipient(session, office_id=office_id, who=step.who, at=now)
+    title = incident.title if incident else row.label
+    text = CLOCK_MESSAGES[step.kind].format(label=row.label, title=title, due=format_local(row.due_at),
+                                           recipient=recipient, rule=row.rule)
+    outbox_id = None
+    for channel in step.channels:
+        outbox_id = enqueue(session, key=f"clock-{row.id}-{step.step}-{channel}", topic="notice", channel=channel,
+                            subject=text, attachment=None, now=now, drill=row.drill,
+                            body={"text": text, "obligation": row.kind, "due_at": isoformat_local(row.due_at),
+                                  "step": step.step, "to": recipient})
+    try:
+        with session.begin_nested():
+            session.add(ClockEventRow(obligation_id=row.id, step=step.step, scheduled_for=step.at, fired_at=now,
+                                      recipient=recipient, outbox_id=outbox_id, note=text))
+    except IntegrityError:
+        return "already fired"  # another clock process got there first; the unique step row decides
+    if step.kind == "breach":
+        row.status, row.breached_at, row.updated_at = BREACHED, now, now
+        if row.subject == "report":
+            session.add(LiveFindingRow(
+                obligation_id=row.id, incident_id=row.incident_id, type=FindingType.LATE.value, obligation=row.kind,
+                due_at=row.due_at, recorded_at=now, rule=row.rule,
+                evidence=CLOCK_MESSAGES["evidence"].format(label=row.label, due=format_local(row.due_at),
+                                                           at=format_local(now), title=title,
+                                                           finding=FINDING_LABELS[FindingType.LATE])))
+    session.flush()
+    return "fired"
+
+
+def waiting_obligations(session: Session) -> list[ObligationInfo]:
+    """Return every obligation whose clock still runs (open, or breached and escalating)."""
+    return [ObligationInfo(r.id, r.due_at, r.status, r.drill)
+            for r in session.scalars(select(ObligationRow).where(ObligationRow.status.in_(WAITING)))]
+
+
+def fired_steps(session: Session, *, obligation_id: int) -> set[str]:
+    """Return the steps already fired for an obligation."""
+    return set(session.scalars(select(ClockEventRow.step).where(ClockEventRow.obligation_id == obligation_id)))
+
+
+def changed_since(session: Session, *, since: datetime) -> list[ObligationInfo]:
+    """Return obligations created or changed after *since* (how other processes' new obligations reach the clocks)."""
+    return [ObligationInfo(r.id, r.due_at, r.status, r.drill)
+            for r in session.scalars(select(ObligationRow).where(ObligationRow.updated_at > since))]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """One line of `emergency status`."""
+
+    obligation_id: int
+    incident: str
+    title: str
+    label: str
+    due_at: datetime
+    status: str
+    reminded: tuple[str, ...]
+
+
+def status_rows(session: Session) -> list[StatusRow]:
+    """Return every obligation whose clock runs, soonest first, with whom its steps reached."""
+    rows = session.execute(
+        select(ObligationRow, IncidentRow.ref, IncidentRow.title)
+        .join(IncidentRow, IncidentRow.id == ObligationRow.incident_id, isouter=True)
+        .where(ObligationRow.status.in_(WAITING)).order_by(ObligationRow.due_at)).tuples().all()
+    events: dict[int, list[str]] = {}
+    for event in session.scalars(select(ClockEventRow).where(
+            ClockEventRow.obligation_id.in_([r[0].id for r in rows])).order_by(ClockEventRow.fired_at)):
+        events.setdefault(event.obligation_id, []).append(f"{event.step} {format_local(event.fired_at)} → {event.recipient}")
+    return [StatusRow(row.id, ref or "", title or "", row.label, row.due_at, row.status, tuple(events.get(row.id, ())))
+            for row, ref, title in rows]
