@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from emergency.domain.clocks import ClockStep, clock_steps, plan_start
 from emergency.plans.escalation import Escalation
-from emergency.services.clocks import ObligationInfo, changed_since, fire_step, fired_steps, waiting_obligations
+from emergency.services.clocks import (
+    ObligationInfo,
+    changed_since,
+    fire_step,
+    fired_steps,
+    fired_steps_of_waiting,
+    waiting_obligations,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +57,10 @@ class Clocks:
         with self._sessions.begin() as session:
             self._seen = self._now()
             obligations = waiting_obligations(session)
+            fired = fired_steps_of_waiting(session)
         counts = {"obligations": len(obligations), "scheduled": 0, "fired_now": 0, "skipped": 0}
         for ob in obligations:
-            for key, value in self._arm(ob).items():
+            for key, value in self._arm(ob, fired.get(ob.id, set())).items():
                 counts[key] += value
         self._scheduler.add_job(self._watch, "interval", seconds=WATCH_EVERY.total_seconds(), id="watch",
                                 max_instances=1, coalesce=True)
@@ -67,10 +75,11 @@ class Clocks:
         """Return how many step jobs are scheduled."""
         return len(self._scheduler.get_jobs()) - 1
 
-    def _arm(self, ob: ObligationInfo) -> dict[str, int]:
+    def _arm(self, ob: ObligationInfo, done: set[str] | None = None) -> dict[str, int]:
         steps = clock_steps(ob.due_at, self._escalation)
-        with self._sessions.begin() as session:
-            done = fired_steps(session, obligation_id=ob.id)
+        if done is None:
+            with self._sessions.begin() as session:
+                done = fired_steps(session, obligation_id=ob.id)
         plan = plan_start(steps, ob.due_at, done, self._now())
         for step in plan.skipped:
             logger.info("obligation %s: %s at %s skipped, no longer useful", ob.id, step.step, step.at.isoformat())
