@@ -230,6 +230,7 @@ class ObligationRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(32))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), nullable=True)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), nullable=True)
     kind: Mapped[str] = mapped_column(String(32))

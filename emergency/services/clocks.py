@@ -65,7 +65,8 @@ def sync_obligations(session: Session, *, rules: ReportingRules, incident: Incid
     for key, (kind, label, due_at, rule, source) in wanted.items():
         if key in existing:
             continue
-        row = ObligationRow(key=key, subject="report", incident_id=incident.id, kind=kind, label=label, due_at=due_at,
+        row = ObligationRow(key=key, subject="report", office_id=incident.office_id, incident_id=incident.id, kind=kind,
+                            label=label, due_at=due_at,
                             rule=rule, source=source, status=OPEN, created_at=now, updated_at=now, drill=incident.drill)
         session.add(row)
         session.flush()
@@ -105,7 +106,7 @@ def fire_step(session: Session, *, obligation_id: int, step: ClockStep, now: dat
                                                      ClockEventRow.step == step.step)):
         return "already fired"
     incident = session.get(IncidentRow, row.incident_id) if row.incident_id else None
-    office_id = incident.office_id if incident else None
+    office_id = row.office_id if row.office_id is not None else (incident.office_id if incident else None)
     recipient = _recipient(session, office_id=office_id, who=step.who, at=now)
     title = incident.title if incident else row.label
     text = CLOCK_MESSAGES[step.kind].format(label=row.label, title=title, due=format_local(row.due_at),

@@ -55,7 +55,9 @@ def seed_office(sessions: sessionmaker[Session]) -> None:
 
 def add_obligation(sessions: sessionmaker[Session], key: str, due_in: float, status: str = "open") -> int:
     with sessions.begin() as session:
-        row = ObligationRow(key=key, subject="report", incident_id=None, kind="initial/phone", label="电话首报",
+        office = get_office(session, name=OFFICE)
+        row = ObligationRow(key=key, subject="report", office_id=office.id, incident_id=None, kind="initial/phone",
+                            label="电话首报",
                             due_at=now() + timedelta(seconds=due_in), rule="initial.phone.general", source="test",
                             status=status, created_at=now(), updated_at=now(), drill=False)
         session.add(row)

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=200), nullable=False),
     sa.Column('subject', sa.String(length=32), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=True),
     sa.Column('incident_id', sa.Integer(), nullable=True),
     sa.Column('draft_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=32), nullable=False),
@@ -41,6 +42,7 @@ def upgrade() -> None:
     sa.Column('drill', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['draft_id'], ['drafts.id'], name=op.f('fk_obligations_draft_id_drafts')),
     sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_obligations_incident_id_incidents')),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_obligations_office_id_offices')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_obligations')),
     sa.UniqueConstraint('key', name=op.f('uq_obligations_key'))
     )
