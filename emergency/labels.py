@@ -109,3 +109,9 @@ CLOCK_MESSAGES: dict[str, str] = {
     "evidence": "{title}：{label}应于{due}前报送，至{at}仍未报送，时限届满即记录为{finding}。",
 }
 """Reminder, breach and escalation messages sent through the outbox, and a live breach finding's evidence."""
+
+SIGNOFF_LABEL = "{report}签发"
+"""The label of a sign-off obligation: the draft waits for its 签发人."""
+
+SIGNOFF_SOURCE = "信息报送须经签发人签发后报出；签发等待期间报送时限照常计算"
+"""Why a sign-off has the report's deadline."""

@@ -10,10 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from emergency.clock import format_local, isoformat_local
-from emergency.db.models import ClockEventRow, ContactRow, IncidentRow, LiveFindingRow, ObligationRow, Office
+from emergency.db.models import ClockEventRow, ContactRow, DraftRow, IncidentRow, LiveFindingRow, ObligationRow, Office
 from emergency.domain.clocks import ClockStep
-from emergency.domain.enums import FindingType, ObligationStatus
-from emergency.labels import CLOCK_MESSAGES, FINDING_LABELS, OBLIGATION_LABELS
+from emergency.domain.enums import FindingType, ObligationStatus, ReportKind
+from emergency.labels import (
+    CLOCK_MESSAGES,
+    FINDING_LABELS,
+    OBLIGATION_LABELS,
+    REPORT_KIND_LABELS,
+    SIGNOFF_LABEL,
+    SIGNOFF_SOURCE,
+)
 from emergency.plans.rules import ReportingRules
 from emergency.services.incidents import incident_audit
 from emergency.services.organisation import shift_at
@@ -71,7 +78,34 @@ def sync_obligations(session: Session, *, rules: ReportingRules, incident: Incid
         session.add(row)
         session.flush()
         changed.append(row.id)
+    changed += _sync_signoffs(session, incident=incident, now=now)
     session.flush()
+    return changed
+
+
+def _sync_signoffs(session: Session, *, incident: IncidentRow, now: datetime) -> list[int]:
+    """A draft waiting for its signer is an obligation too: due when the report it drafts is due."""
+    changed: list[int] = []
+    drafts = session.scalars(select(DraftRow).where(DraftRow.incident_id == incident.id)).all()
+    rows = {row.draft_id: row for row in session.scalars(
+        select(ObligationRow).where(ObligationRow.incident_id == incident.id, ObligationRow.subject == "signoff"))}
+    for draft in drafts:
+        row = rows.get(draft.id)
+        if draft.status != "awaiting_signoff":
+            if row is not None and row.status in WAITING:
+                row.status, row.met_at, row.updated_at = MET, draft.signed_at, now
+                changed.append(row.id)
+            continue
+        if row is not None or draft.due_at is None:
+            continue
+        row = ObligationRow(key=f"signoff-{draft.id}", subject="signoff", office_id=incident.office_id,
+                            incident_id=incident.id, draft_id=draft.id, kind="signoff",
+                            label=SIGNOFF_LABEL.format(report=REPORT_KIND_LABELS[ReportKind(draft.kind)]),
+                            due_at=draft.due_at, rule="signoff", source=SIGNOFF_SOURCE, status=OPEN, created_at=now,
+                            updated_at=now, drill=incident.drill)
+        session.add(row)
+        session.flush()
+        changed.append(row.id)
     return changed
 
 

@@ -165,3 +165,26 @@ def test_live_breaches_agree_with_the_audit(sessions: sessionmaker[Session], rul
         sync_obligations(session, rules=rules, incident=incident, now=now())
     live, audited = compare(now())
     assert live == audited  # the late phone report: 迟报 in both
+
+
+def test_a_draft_waiting_for_its_signer_has_a_clock(sessions: sessionmaker[Session], rules: ReportingRules) -> None:
+    """A drafted report waiting for sign-off is an obligation due with the report; signing it meets it."""
+    from emergency.services.drafts import draft_due_reports, sign_draft
+
+    seed_office(sessions)
+    t0 = datetime(2026, 3, 1, 0, 22, tzinfo=UTC)
+    with sessions.begin() as session:
+        office = get_office(session, name=OFFICE)
+        row = open_incident(session, rules=rules, office=office, now=t0, data=NewIncident(
+            id="E1", category=Category.ACCIDENT, type="gas_explosion", title="燃气爆炸", location="万福街",
+            occurred_at=t0 - timedelta(minutes=12), known_at=t0 - timedelta(minutes=2)))
+        [draft] = draft_due_reports(session, rules=rules, incident=row, now=t0)
+        sync_obligations(session, rules=rules, incident=row, now=t0)
+        signoff = session.scalar(select(ObligationRow).where(ObligationRow.subject == "signoff"))
+        assert signoff is not None and (signoff.label, signoff.due_at, signoff.status) == ("首报签发", draft.due_at, "open")
+        sign_draft(session, office=office, draft_id=draft.id, signer="张伟", recipient="区应急管理局",
+                   now=t0 + timedelta(minutes=5))
+        sync_obligations(session, rules=rules, incident=row, now=t0 + timedelta(minutes=5))
+        assert (signoff.status, signoff.met_at) == ("met", t0 + timedelta(minutes=5))
+        statuses = {(r.kind, r.status) for r in session.scalars(select(ObligationRow).where(ObligationRow.subject == "report"))}
+        assert ("initial/written", "met") in statuses and ("initial/phone", "met") in statuses
