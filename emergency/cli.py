@@ -41,6 +41,15 @@ def _register_delivery() -> None:
 
 _register_delivery()
 
+
+def _register_roster() -> None:
+    from emergency.cli_roster import roster_app
+
+    app.add_typer(roster_app, name="roster")
+
+
+_register_roster()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
