@@ -16,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from emergency.db.models import Office
 from emergency.domain.clocks import ClockStep, clock_steps, plan_start
 from emergency.plans.escalation import Escalation
 from emergency.services.clocks import (
@@ -26,6 +28,7 @@ from emergency.services.clocks import (
     fire_step,
     fired_steps,
     fired_steps_of_waiting,
+    send_handover,
     waiting_obligations,
 )
 
@@ -106,6 +109,8 @@ class Clocks:
         with self._sessions.begin() as session:
             since, self._seen = self._seen, self._now()
             changed = changed_since(session, since=since - timedelta(seconds=2))  # overlap: commits land late
+            for office in session.scalars(select(Office)):
+                send_handover(session, office=office, now=self._seen, channels=self._escalation.reminders.channels)
         for ob in changed:
             if ob.status in ("open", "breached"):
                 self._arm(ob)

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from emergency.clock import format_local, isoformat_local
-from emergency.db.models import ClockEventRow, ContactRow, DraftRow, IncidentRow, LiveFindingRow, ObligationRow, Office
+from emergency.db.models import (
+    ClockEventRow,
+    ContactRow,
+    DraftRow,
+    DutyShiftRow,
+    IncidentRow,
+    LiveFindingRow,
+    ObligationRow,
+    Office,
+)
 from emergency.domain.clocks import ClockStep
 from emergency.domain.enums import FindingType, ObligationStatus, ReportKind
 from emergency.labels import (
@@ -223,3 +233,28 @@ def status_rows(session: Session) -> list[StatusRow]:
         events.setdefault(event.obligation_id, []).append(f"{event.step} {format_local(event.fired_at)} → {event.recipient}")
     return [StatusRow(row.id, ref or "", title or "", row.label, row.due_at, row.status, tuple(events.get(row.id, ())))
             for row, ref, title in rows]
+
+
+HANDOVER_WINDOW = timedelta(hours=1)
+"""A handover missed while the clocks were down is still sent if its shift began less than this long ago."""
+
+
+def send_handover(session: Session, *, office: Office, now: datetime, channels: Sequence[str]) -> int | None:
+    """At a shift change, send the outgoing shift's handover listing every open obligation; once per shift."""
+    from emergency.services.roster import handover
+
+    shift = shift_at(session, office=office, at=now)
+    if shift is None or now - shift.starts_at > HANDOVER_WINDOW:
+        return None
+    previous = session.scalar(select(DutyShiftRow.id).where(DutyShiftRow.office_id == office.id,
+                                                            DutyShiftRow.ends_at == shift.starts_at))
+    if previous is None:
+        return None  # the first shift on record: nobody hands over
+    items = [f"{r.incident} {r.title} {r.label}，时限{format_local(r.due_at)}"
+             + ("（已超时）" if r.due_at < now else "") for r in status_rows(session)]
+    text = handover(session, office=office, at=shift.starts_at, open_items=items)
+    outbox_id = None
+    for channel in channels:
+        outbox_id = enqueue(session, key=f"handover-{shift.id}-{channel}", topic="notice", channel=channel,
+                            subject=text.splitlines()[0], body={"text": text}, attachment=None, now=now)
+    return outbox_id

@@ -188,3 +188,33 @@ def test_a_draft_waiting_for_its_signer_has_a_clock(sessions: sessionmaker[Sessi
         assert (signoff.status, signoff.met_at) == ("met", t0 + timedelta(minutes=5))
         statuses = {(r.kind, r.status) for r in session.scalars(select(ObligationRow).where(ObligationRow.subject == "report"))}
         assert ("initial/written", "met") in statuses and ("initial/phone", "met") in statuses
+
+
+def test_shift_change_sends_one_handover_listing_what_is_open(sessions: sessionmaker[Session]) -> None:
+    """When a shift takes over, the clocks send the handover once, listing every open obligation."""
+    start = now()
+    with sessions.begin() as session:
+        office = get_office(session, name=OFFICE)
+        load_street_into(session, office=office, street=load_street(DEFAULT_PLANS_DIR / "street.yaml"))
+        change = start - timedelta(minutes=1)
+        add_shift(session, office=office, starts_at=change - timedelta(hours=9), ends_at=change, duty_officer="周平",
+                  leader_on_duty="张伟", phone="13800000003")
+        add_shift(session, office=office, starts_at=change, ends_at=change + timedelta(hours=15),
+                  duty_officer="郑红", leader_on_duty="李强", phone="13800000005")
+    add_obligation(sessions, "open-one", 600.0)
+    clocks = Clocks(sessions, FAST)
+    clocks.start()
+
+    def handovers() -> list[OutboxRow]:
+        with sessions.begin() as session:
+            return list(session.scalars(select(OutboxRow).where(OutboxRow.idempotency_key.like("handover-%"))))
+
+    try:
+        wait_until(lambda: len(handovers()) == 1)
+        time.sleep(1.2)  # another watch tick: still one
+    finally:
+        clocks.stop()
+    [sent] = handovers()
+    text = sent.body["text"]
+    assert "交班：白班 值班员周平" in text or "值班员周平" in text
+    assert "值班员郑红" in text and "电话首报" in text and "未结事项（1项）" in text
