@@ -367,11 +367,13 @@ def report_sign(
 
 @report_app.command("render")
 def report_render(
-    incident: Annotated[str, typer.Argument(help="Incident reference or number.")],
-    report: Annotated[str, typer.Argument(help="Report reference, e.g. R2.")],
+    target: Annotated[str, typer.Argument(help="The report's number (as `incident show` lists), or the incident.")],
+    report: Annotated[str | None, typer.Argument(help="With an incident: the report reference, e.g. R2.")] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also convert to PDF through LibreOffice.")] = False,
 ) -> None:
     """Render a stored report again as its official document (.docx, and .pdf with --pdf)."""
+    from emergency.db.models import IncidentRow, ReportRow
+    from emergency.errors import NotFoundError
     from emergency.runtime import open_runtime
     from emergency.services.documents import rerender_report
     from emergency.services.incidents import find_incident, get_office
@@ -379,7 +381,15 @@ def report_render(
     runtime = open_runtime(_settings())
     with runtime.sessions.begin() as session:
         office = get_office(session, name=runtime.settings.office)
-        row = find_incident(session, office=office, ident=incident)
+        if report is None:
+            stored = session.get(ReportRow, int(target)) if target.isdigit() else None
+            if stored is None or stored.office_id != office.id:
+                raise NotFoundError(f"report {target}: no such report (give its number, or INCIDENT REPORT)")
+            row = session.get(IncidentRow, stored.incident_id)
+            assert row is not None
+            report = stored.ref
+        else:
+            row = find_incident(session, office=office, ident=target)
         path = rerender_report(session, office=office, incident=row, report_ref=report,
                                out_dir=runtime.settings.output_dir, templates_dir=runtime.settings.templates_dir)
     out.print(f"Wrote {path}", markup=False)

@@ -45,6 +45,9 @@ def test_run_response_sign_and_render(tmp_path: Path) -> None:
     rendered = cli("2026-03-01T09:10:00+08:00", "report", "render", "E1", "R1")
     assert str(document) in rendered
     assert [p.text for p in Document(str(document)).paragraphs] == first
+    document.unlink()
+    assert str(document) in cli("2026-03-01T09:11:00+08:00", "report", "render", "1")  # by the report's number
+    assert document.exists()
     shown = json.loads(cli("2026-03-01T09:10:00+08:00", "incident", "show", "E1", "--json"))
     assert {o["obligation"]: o["status"] for o in shown["obligations"]}["initial/written"] == "met"
     unknown = run_cli(["run", "nonsense"], database_url=url, cwd=tmp_path, env=env)
