@@ -9,7 +9,7 @@ from datetime import datetime
 
 from emergency.domain.enums import Category, Severity
 from emergency.domain.incidents import Figures, Incident, TruthEntry
-from emergency.plans.rules import GradeThreshold, GradingScheme, ReportingRules, Tier
+from emergency.plans.rules import GradeThreshold, GradingScheme, ReportingRules, Tier, condition_met
 
 
 @dataclass(slots=True)
@@ -131,12 +131,5 @@ def _tier_for(rules: ReportingRules, incident: Incident, figures: Figures | None
         "missing": bool(figures and (figures.missing or 0) > 0),
         "sensitive": is_sensitive(rules, incident.type),
     }
-    for tier in rules.tiers:
-        when = tier.when
-        if when.min_severity is None and not when.any_of:
-            return tier
-        if when.min_severity is not None and severity.rank >= when.min_severity.rank:
-            return tier
-        if any(hits[name] for name in when.any_of):
-            return tier
-    return rules.tiers[-1]  # validated to apply always
+    return next((tier for tier in rules.tiers if condition_met(tier.when, severity, hits)),
+                rules.tiers[-1])  # the last tier is validated to apply always

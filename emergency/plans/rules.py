@@ -43,6 +43,15 @@ class TierCondition(_Data):
     any_of: tuple[Literal["deaths", "missing", "sensitive"], ...] = ()
 
 
+def condition_met(when: TierCondition, severity: Severity, hits: dict[str, bool]) -> bool:
+    """Return whether a tier's or response level's condition holds: always, a minimum grade, or any named fact."""
+    if when.min_severity is None and not when.any_of:
+        return True
+    if when.min_severity is not None and severity.rank >= when.min_severity.rank:
+        return True
+    return any(hits[name] for name in when.any_of)
+
+
 class Tier(_Data):
     """One row of the deadline table."""
 

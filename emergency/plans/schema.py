@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from emergency.domain.enums import Category, Severity
 from emergency.errors import RulesError
 from emergency.plans.loader import describe_location, read_yaml
-from emergency.plans.rules import TierCondition
+from emergency.plans.rules import TierCondition, condition_met
 
 
 class _Data(BaseModel):
@@ -81,15 +81,7 @@ class Plan(_Data):
     def level_for(self, severity: Severity, deaths_or_missing: bool, sensitive: bool) -> ResponseLevel:
         """Return the first level whose trigger the incident meets."""
         hits = {"deaths": deaths_or_missing, "missing": deaths_or_missing, "sensitive": sensitive}
-        for level in self.levels:
-            when = level.when
-            if when.min_severity is None and not when.any_of:
-                return level
-            if when.min_severity is not None and severity.rank >= when.min_severity.rank:
-                return level
-            if any(hits[name] for name in when.any_of):
-                return level
-        return self.levels[-1]
+        return next((level for level in self.levels if condition_met(level.when, severity, hits)), self.levels[-1])
 
 
 class PlanFile(BaseModel):
