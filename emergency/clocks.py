@@ -2,8 +2,9 @@
 
 The obligation rows are the truth. A job re-reads its row and does nothing when the obligation was met or
 superseded (no cancelling: a stale job is harmless). Jobs live in APScheduler's memory store: rebuilding them
-from the rows takes well under a second even for 100,000 obligations, where its SQLAlchemy store would add
-only ~400 jobs/s on SQLite. A watcher picks up rows other processes created or changed, within a second.
+from the rows takes about 14 s for 100,000 obligations on a 2-vCPU VM (mostly arming one APScheduler job
+per step; `python -m bench.clocks`), where its SQLAlchemy store would add only ~400 jobs/s on SQLite. A watcher
+picks up rows other processes created or changed, within a second.
 
 A due job only queues its step; whichever job finds steps queued fires them all (up to `FIRE_BATCH`) in one
 transaction, so the executor threads do not queue on SQLite's write lock one commit each when many deadlines
