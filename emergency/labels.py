@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from emergency.domain.enums import Category, Channel, FindingType, ObligationKind, ReportKind, Severity
+from emergency.domain.enums import (
+    Category,
+    Channel,
+    FindingType,
+    HazardAction,
+    HazardCategory,
+    HazardGrade,
+    HazardStatus,
+    InspectionResult,
+    InspectionStatus,
+    ObligationKind,
+    ReportKind,
+    RiskLevel,
+    Severity,
+)
 
 FINDING_LABELS: dict[FindingType, str] = {
     FindingType.LATE: "迟报",
@@ -115,3 +129,62 @@ SIGNOFF_LABEL = "{report}签发"
 
 SIGNOFF_SOURCE = "信息报送须经签发人签发后报出；签发等待期间报送时限照常计算"
 """Why a sign-off has the report's deadline."""
+
+RISK_LEVEL_LABELS: dict[RiskLevel, str] = {
+    RiskLevel.MAJOR: "重大风险",
+    RiskLevel.SIGNIFICANT: "较大风险",
+    RiskLevel.GENERAL: "一般风险",
+    RiskLevel.LOW: "低风险",
+}
+
+RISK_LEVEL_COLOURS: dict[RiskLevel, str] = {
+    RiskLevel.MAJOR: "红",
+    RiskLevel.SIGNIFICANT: "橙",
+    RiskLevel.GENERAL: "黄",
+    RiskLevel.LOW: "蓝",
+}
+"""安全风险四色分级 (红橙黄蓝), as ledgers mark the levels."""
+
+INSPECTION_STATUS_LABELS: dict[InspectionStatus, str] = {
+    InspectionStatus.DUE: "待检查",
+    InspectionStatus.DONE: "已检查",
+    InspectionStatus.MISSED: "逾期未检",
+}
+
+INSPECTION_RESULT_LABELS: dict[InspectionResult, str] = {
+    InspectionResult.PASSED: "未发现隐患",
+    InspectionResult.FINDING: "发现隐患",
+}
+
+HAZARD_GRADE_LABELS: dict[HazardGrade, str] = {
+    HazardGrade.GENERAL: "一般事故隐患",
+    HazardGrade.MAJOR: "重大事故隐患",
+}
+
+HAZARD_CATEGORY_LABELS: dict[HazardCategory, str] = {
+    HazardCategory.PEOPLE: "人的不安全行为",
+    HazardCategory.THINGS: "物的不安全状态",
+    HazardCategory.ENVIRONMENT: "环境的不安全因素",
+    HazardCategory.MANAGEMENT: "管理上的缺陷",
+}
+
+HAZARD_STATUS_LABELS: dict[HazardStatus, str] = {
+    HazardStatus.OPEN: "整改中",
+    HazardStatus.EXTENSION_REQUESTED: "延期申请中",
+    HazardStatus.REPORTED_FIXED: "待复查验收",
+    HazardStatus.CLOSED: "已销号",
+}
+
+HAZARD_ACTION_LABELS: dict[HazardAction, str] = {
+    HazardAction.FOUND: "发现隐患",
+    HazardAction.NOTICE_ISSUED: "下达整改通知书",
+    HazardAction.REPORTED_TO_DISTRICT: "报告区政府（挂牌督办）",
+    HazardAction.EXTENSION_REQUESTED: "申请延期",
+    HazardAction.EXTENSION_APPROVED: "批准延期",
+    HazardAction.EXTENSION_REFUSED: "不予延期",
+    HazardAction.FIX_REPORTED: "报告整改完成",
+    HazardAction.VERIFIED: "复查验收合格",
+    HazardAction.REVERIFY_FAILED: "复查验收不合格",
+    HazardAction.CLOSED: "销号",
+    HazardAction.ESCALATED: "逾期升级督办",
+}

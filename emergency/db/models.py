@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emergency.db.base import Base, UTCDateTime
@@ -277,3 +277,105 @@ class LiveFindingRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     rule: Mapped[str] = mapped_column(String(128))
     evidence: Mapped[str] = mapped_column(Text)
+
+
+class HazardSourceRow(Base):
+    """A hazard source or risk point of the register (危险源/风险点台账), keyed by the ledger's own code."""
+
+    __tablename__ = "hazard_sources"
+    __table_args__ = (UniqueConstraint("office_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    source_type: Mapped[str] = mapped_column(String(32))
+    risk_level: Mapped[str] = mapped_column(String(16))
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), nullable=True, index=True)
+    owner_unit: Mapped[str] = mapped_column(String(200), default="")
+    contact: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    location: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InspectionRow(Base):
+    """One inspection of a source for one period; (source, period) is unique, so planning never adds it twice."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (UniqueConstraint("source_id", "period_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("hazard_sources.id"))
+    period_key: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(64))
+    starts_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    assigned_to: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    result: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    checked_items: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    photos: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notice_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HazardRow(Base):
+    """A hazard (隐患) found on inspection or reported, followed from finding to 销号."""
+
+    __tablename__ = "hazards"
+    __table_args__ = (UniqueConstraint("office_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_sources.id"), nullable=True, index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), nullable=True, index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), nullable=True, index=True)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    number: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text, default="")
+    grade: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16))
+    measures: Mapped[str] = mapped_column(Text, default="")
+    responsible_person: Mapped[str] = mapped_column(String(64), default="")
+    owner_unit: Mapped[str] = mapped_column(String(200), default="")
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    reported_by: Mapped[str] = mapped_column(String(64))
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fixed_reported_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    fixed_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    verified_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reported_to_district_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    notice_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    events: Mapped[list[HazardEventRow]] = relationship(back_populates="hazard", order_by="HazardEventRow.id")
+
+
+class HazardEventRow(Base):
+    """One step of a hazard's life, with who took it and when (found, notice, extension, fix, 复查, 销号 …)."""
+
+    __tablename__ = "hazard_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    hazard: Mapped[HazardRow] = relationship(back_populates="events")

@@ -89,3 +89,68 @@ STATED_FIELDS: tuple[str, ...] = (
     *FIGURES,
 )
 """Everything a report can state."""
+
+
+class RiskLevel(StrEnum):
+    """Risk level of a hazard source (安全风险分级：重大/较大/一般/低, shown 红/橙/黄/蓝)."""
+
+    MAJOR = "major"
+    SIGNIFICANT = "significant"
+    GENERAL = "general"
+    LOW = "low"
+
+
+class InspectionStatus(StrEnum):
+    """Where a planned inspection stands."""
+
+    DUE = "due"
+    DONE = "done"
+    MISSED = "missed"
+
+
+class InspectionResult(StrEnum):
+    """What an inspection found: nothing, or a finding that becomes a hazard."""
+
+    PASSED = "passed"
+    FINDING = "finding"
+
+
+class HazardGrade(StrEnum):
+    """Grades of a hazard (隐患) under 国家安监总局令第16号 第三条: 一般事故隐患 and 重大事故隐患."""
+
+    GENERAL = "general"
+    MAJOR = "major"
+
+
+class HazardCategory(StrEnum):
+    """What a hazard lies in: 人的不安全行为, 物的危险状态, 环境的不安全因素, 管理上的缺陷."""
+
+    PEOPLE = "people"
+    THINGS = "things"
+    ENVIRONMENT = "environment"
+    MANAGEMENT = "management"
+
+
+class HazardStatus(StrEnum):
+    """A hazard from finding to 销号."""
+
+    OPEN = "open"
+    EXTENSION_REQUESTED = "extension_requested"
+    REPORTED_FIXED = "reported_fixed"
+    CLOSED = "closed"
+
+
+class HazardAction(StrEnum):
+    """One recorded step of a hazard's life (who did what, when)."""
+
+    FOUND = "found"
+    NOTICE_ISSUED = "notice_issued"
+    REPORTED_TO_DISTRICT = "reported_to_district"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTENSION_APPROVED = "extension_approved"
+    EXTENSION_REFUSED = "extension_refused"
+    FIX_REPORTED = "fix_reported"
+    VERIFIED = "verified"
+    REVERIFY_FAILED = "reverify_failed"
+    CLOSED = "closed"
+    ESCALATED = "escalated"
