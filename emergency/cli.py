@@ -50,6 +50,15 @@ def _register_roster() -> None:
 
 _register_roster()
 
+
+def _register_inspections() -> None:
+    from emergency.cli_inspections import hazard_source_app
+
+    app.add_typer(hazard_source_app, name="hazard-source")
+
+
+_register_inspections()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -399,7 +408,7 @@ def report_render(
         out.print(f"Wrote {convert_to_pdf(path, path.parent)}", markup=False)
 
 
-FLOW_NAMES = "response, reporting, signoff, delivery, daily-audit, monthly-timeliness"
+FLOW_NAMES = "response, reporting, signoff, delivery, daily-audit, monthly-timeliness, inspection"
 
 
 @app.command("run")

@@ -23,6 +23,7 @@ FLOWS: dict[str, tuple[str, str]] = {
     "delivery": ("flows.delivery_flow", "outbox_delivery"),
     "daily-audit": ("flows.audit_flow", "daily_audit"),
     "monthly-timeliness": ("flows.audit_flow", "monthly_timeliness"),
+    "inspection": ("flows.inspection_flow", "inspection_planning"),
 }
 
 

@@ -188,3 +188,16 @@ HAZARD_ACTION_LABELS: dict[HazardAction, str] = {
     HazardAction.CLOSED: "销号",
     HazardAction.ESCALATED: "逾期升级督办",
 }
+
+SOURCE_ACTIVE_WORDS: tuple[str, ...] = ("在用", "正常", "启用", "有效", "是")
+SOURCE_INACTIVE_WORDS: tuple[str, ...] = ("停用", "注销", "已注销", "已销号", "关闭", "已拆除", "否")
+"""What a ledger's 状态 column says of a source still to inspect, and of one no longer to inspect."""
+
+INSPECTION_REASON_ROUTINE = "日常排查"
+"""The reason shown for a routine inspection (campaign names come from plans/inspections.yaml)."""
+
+INSPECTION_NOTICE_TITLE = "【隐患排查任务】{leader}：您负责的网格有{count}项排查任务（{day}）"
+INSPECTION_NOTICE_LINE = "{n}. {code} {name}（{type}，{level}）{reason}，{starts}至{due}完成"
+INSPECTION_NOTICE_MORE = "……另有{more}项，详见任务清单"
+INSPECTION_NOTICE_UNASSIGNED = "应急管理办公室（未划入网格的风险点）"
+"""The notice a grid leader (网格长) gets listing the inspections assigned by one planning run."""
