@@ -23,6 +23,7 @@ class ClockStep:
     who: str
     channels: tuple[str, ...]
     rule: str
+    due_at: datetime  # the deadline this step was computed for: if the obligation's deadline moved, it is stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +39,13 @@ def clock_steps(due_at: datetime, escalation: Escalation) -> list[ClockStep]:
     """Return every step of a deadline's clock, in time order."""
     reminders = escalation.reminders
     steps = [ClockStep(f"remind_{lead:g}", "reminder", due_at - timedelta(minutes=lead), reminders.who,
-                       reminders.channels, reminders.rule)
+                       reminders.channels, reminders.rule, due_at)
              for lead in sorted(set(reminders.lead_minutes), reverse=True)]
     for rung in escalation.ladder:
         kind: StepKind = "breach" if rung.after_minutes == 0 else "escalation"
         steps.append(ClockStep(BREACH if kind == "breach" else rung.step, kind,
-                               due_at + timedelta(minutes=rung.after_minutes), rung.who, rung.channels, rung.step))
+                               due_at + timedelta(minutes=rung.after_minutes), rung.who, rung.channels, rung.step,
+                               due_at))
     return sorted(steps, key=lambda s: s.at)
 
 

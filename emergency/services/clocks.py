@@ -25,8 +25,10 @@ from emergency.domain.clocks import ClockStep
 from emergency.domain.enums import FindingType, ObligationStatus, ReportKind
 from emergency.labels import (
     CLOCK_MESSAGES,
+    CLOCKS_ACTOR,
     FINDING_LABELS,
     OBLIGATION_LABELS,
+    RECTIFICATION_CLOCK_MESSAGES,
     REPORT_KIND_LABELS,
     SIGNOFF_LABEL,
     SIGNOFF_SOURCE,
@@ -34,7 +36,7 @@ from emergency.labels import (
 from emergency.plans.rules import ReportingRules
 from emergency.services.incidents import incident_audit
 from emergency.services.organisation import shift_at
-from emergency.services.outbox import enqueue
+from emergency.services.outbox import NewMessage, enqueue, enqueue_many
 
 OPEN = "open"
 BREACHED = "breached"
@@ -137,10 +139,20 @@ def _recipient(session: Session, *, office_id: int | None, who: str, at: datetim
 def fire_step(session: Session, *, obligation_id: int, step: ClockStep, now: datetime) -> str:
     """Fire one step if its obligation still waits: record it once, queue the message, flag a breach.
 
-    Returns what happened: 'fired', or why nothing did ('met', 'superseded', 'already fired', 'not due').
+    Returns what happened: 'fired', or why nothing did ('met', 'superseded', 'already fired', 'not due',
+    'deadline moved').
     """
     row = session.get(ObligationRow, obligation_id, with_for_update=True)
-    return _fire_row(session, row, step, now, fired=None, recipients={})
+    firing = _check_step(session, row, step, now, fired=None, recipients={})
+    if isinstance(firing, str):
+        return firing
+    outbox_ids = enqueue_many(session, messages=firing.messages(), now=now)
+    try:
+        with session.begin_nested():
+            _record_firing(session, firing, outbox_ids[-1] if outbox_ids else None, now)
+    except IntegrityError:
+        return "already fired"  # another clock process got there first; the unique step row decides
+    return "fired"
 
 
 FIRE_BATCH = 100
@@ -152,10 +164,10 @@ def fire_steps(session: Session, *, steps: Sequence[tuple[int, ClockStep]], now:
 
     The same checks and writes as `fire_step` one after the other, but the obligation rows (locked FOR UPDATE, as
     `fire_step` locks its row) and their fired steps are read in one query each, whom a step goes to is looked up
-    once per office and role, and the rows are written at the next flush rather than one savepoint per step. A step
-    another clock process recorded in the meantime meets the unique (obligation, step) row and the flush or commit
-    raises IntegrityError: the caller then rolls back and fires each step alone with `fire_step`, which settles
-    that race step by step ('already fired'), as before.
+    once per office and role, the messages are queued with one lookup and one flush, and the rest is written at
+    the commit, not one flush and savepoint per step. A step another clock process recorded in the meantime
+    meets the unique (obligation, step) row and the flush or commit raises IntegrityError: the caller then rolls
+    back and fires each step alone with `fire_step`, which settles that race step by step ('already fired').
     """
     ids = sorted({obligation_id for obligation_id, _step in steps})
     rows: dict[int, ObligationRow] = {}
@@ -168,15 +180,46 @@ def fire_steps(session: Session, *, steps: Sequence[tuple[int, ClockStep]], now:
                                                    .where(ClockEventRow.obligation_id.in_(chunk))).tuples():
             fired[obligation_id].add(done)
     recipients: dict[tuple[int | None, str], str] = {}
-    return [_fire_row(session, rows.get(obligation_id), step, now, fired=fired[obligation_id], recipients=recipients)
-            for obligation_id, step in steps]
+    checked = [_check_step(session, rows.get(obligation_id), step, now, fired=fired[obligation_id],
+                           recipients=recipients) for obligation_id, step in steps]
+    firings = [firing for firing in checked if not isinstance(firing, str)]
+    outbox_ids = iter(enqueue_many(session, messages=[m for firing in firings for m in firing.messages()], now=now))
+    for firing in firings:
+        last = None
+        for _message in firing.step.channels:
+            last = next(outbox_ids)
+        _record_firing(session, firing, last, now)
+    return [firing if isinstance(firing, str) else "fired" for firing in checked]
 
 
-def _fire_row(session: Session, row: ObligationRow | None, step: ClockStep, now: datetime, *, fired: set[str] | None,
-              recipients: dict[tuple[int | None, str], str]) -> str:
-    """Fire *step* of the (locked) *row* at *now*; *fired* is its steps already recorded, or None to query them."""
+@dataclass(frozen=True, slots=True)
+class _Firing:
+    """A step that passed its checks: whom it goes to and what it says."""
+
+    row: ObligationRow
+    step: ClockStep
+    recipient: str
+    title: str
+    text: str
+
+    def messages(self) -> list[NewMessage]:
+        """The step's outbox messages, one per channel."""
+        row = self.row
+        return [NewMessage(key=f"clock-{row.id}-{self.step.step}-{channel}", topic="notice", channel=channel,
+                           subject=self.text, drill=row.drill,
+                           body={"text": self.text, "obligation": row.kind, "due_at": isoformat_local(row.due_at),
+                                 "step": self.step.step, "to": self.recipient})
+                for channel in self.step.channels]
+
+
+def _check_step(session: Session, row: ObligationRow | None, step: ClockStep, now: datetime, *,
+                fired: set[str] | None, recipients: dict[tuple[int | None, str], str]) -> _Firing | str:
+    """Decide whether *step* of the (locked) *row* fires at *now*; *fired* is its steps already recorded, or None
+    to query them. Returns the firing, or why nothing happens."""
     if row is None or row.status not in WAITING:
         return row.status if row is not None else "gone"
+    if step.due_at != row.due_at:
+        return "deadline moved"  # armed for an earlier deadline; the clocks arm the moved one's steps anew
     if step.kind == "reminder" and now >= row.due_at:
         return "no longer useful"
     if step.kind != "reminder" and now < row.due_at:
@@ -187,31 +230,27 @@ def _fire_row(session: Session, row: ObligationRow | None, step: ClockStep, now:
             return "already fired"
     elif step.step in fired:
         return "already fired"
+    else:
+        fired.add(step.step)
     incident = session.get(IncidentRow, row.incident_id) if row.incident_id else None
     office_id = row.office_id if row.office_id is not None else (incident.office_id if incident else None)
     recipient = recipients.get((office_id, step.who))
     if recipient is None:  # one lookup per office and role for one moment (*now*) in one transaction
         recipient = recipients[(office_id, step.who)] = _recipient(session, office_id=office_id, who=step.who, at=now)
     title = incident.title if incident else row.label
-    text = CLOCK_MESSAGES[step.kind].format(label=row.label, title=title, due=format_local(row.due_at),
-                                           recipient=recipient, rule=row.rule)
-    outbox_id = None
-    for channel in step.channels:
-        outbox_id = enqueue(session, key=f"clock-{row.id}-{step.step}-{channel}", topic="notice", channel=channel,
-                            subject=text, attachment=None, now=now, drill=row.drill,
-                            body={"text": text, "obligation": row.kind, "due_at": isoformat_local(row.due_at),
-                                  "step": step.step, "to": recipient})
-    event = ClockEventRow(obligation_id=row.id, step=step.step, scheduled_for=step.at, fired_at=now,
-                          recipient=recipient, outbox_id=outbox_id, note=text)
-    if fired is None:
-        try:
-            with session.begin_nested():
-                session.add(event)
-        except IntegrityError:
-            return "already fired"  # another clock process got there first; the unique step row decides
-    else:  # in a batch the same unique row fails the whole transaction, whose steps are then fired alone
-        session.add(event)
-        fired.add(step.step)
+    messages = RECTIFICATION_CLOCK_MESSAGES if row.subject == "rectification" else CLOCK_MESSAGES
+    text = messages[step.kind].format(label=row.label, title=title, due=format_local(row.due_at),
+                                     recipient=recipient, rule=row.rule)
+    return _Firing(row, step, recipient, title, text)
+
+
+def _record_firing(session: Session, firing: _Firing, outbox_id: int | None, now: datetime) -> None:
+    """Record the step once (the unique row), and for a breach mark the row and store the live 迟报 finding."""
+    row, step = firing.row, firing.step
+    session.add(ClockEventRow(obligation_id=row.id, step=step.step, scheduled_for=step.at, fired_at=now,
+                              recipient=firing.recipient, outbox_id=outbox_id, note=firing.text))
+    if row.subject == "rectification" and step.kind != "reminder":
+        _record_on_hazard(session, row, step, firing.recipient, now)
     if step.kind == "breach":
         row.status, row.breached_at, row.updated_at = BREACHED, now, now
         if row.subject == "report":
@@ -219,11 +258,15 @@ def _fire_row(session: Session, row: ObligationRow | None, step: ClockStep, now:
                 obligation_id=row.id, incident_id=row.incident_id, type=FindingType.LATE.value, obligation=row.kind,
                 due_at=row.due_at, recorded_at=now, rule=row.rule,
                 evidence=CLOCK_MESSAGES["evidence"].format(label=row.label, due=format_local(row.due_at),
-                                                           at=format_local(now), title=title,
+                                                           at=format_local(now), title=firing.title,
                                                            finding=FINDING_LABELS[FindingType.LATE])))
-    if fired is None:
-        session.flush()
-    return "fired"
+
+
+def _record_on_hazard(session: Session, row: ObligationRow, step: ClockStep, recipient: str, now: datetime) -> None:
+    """A rectification deadline's breach or escalation is also a step of its hazard's history (逾期升级督办)."""
+    from emergency.services.hazards import record_escalation  # hazards build on this module: imported when used
+
+    record_escalation(session, obligation=row, step=step.step, recipient=recipient, at=now, actor=CLOCKS_ACTOR)
 
 
 _INFO = (ObligationRow.id, ObligationRow.due_at, ObligationRow.status, ObligationRow.drill)

@@ -30,7 +30,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -81,33 +82,76 @@ def _check(record: str, field: str, value: str, limit: int) -> None:
         raise InputError(record, field, f"must have 1 to {limit} characters")
 
 
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to queue: its idempotency key, where it goes and what it says."""
+
+    key: str
+    topic: str
+    channel: str
+    subject: str
+    body: dict[str, Any]
+    attachment: Path | str | None = None
+    report_id: int | None = None
+    drill: bool = False
+
+
 def enqueue(session: Session, *, key: str, topic: str, channel: str, subject: str, body: dict[str, Any],
             attachment: Path | str | None, now: datetime, report_id: int | None = None, drill: bool = False) -> int:
     """Add a message to the outbox in the caller's transaction; a key already there returns that row unchanged."""
-    record = f"outbox message {key}"
-    if not KEY_PATTERN.fullmatch(key):
+    message = NewMessage(key=key, topic=topic, channel=channel, subject=subject, body=body, attachment=attachment,
+                         report_id=report_id, drill=drill)
+    return enqueue_many(session, messages=[message], now=now)[0]
+
+
+KEYS_PER_QUERY = 500
+"""Idempotency keys looked up per SELECT … IN (well under SQLite's and PostgreSQL's bound-parameter limits)."""
+
+
+def enqueue_many(session: Session, *, messages: Sequence[NewMessage], now: datetime) -> list[int]:
+    """Add several messages in the caller's transaction with one lookup and one flush; return their ids in order.
+
+    A key already in the outbox, or repeated in *messages*, returns that row unchanged, as `enqueue` does. Every
+    message is checked before anything is added, so a bad one adds none.
+    """
+    rows = [_new_row(message, now) for message in messages]
+    keys = sorted({message.key for message in messages})
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = keys[start:start + KEYS_PER_QUERY]
+        ids.update(session.execute(select(OutboxRow.idempotency_key, OutboxRow.id)
+                                   .where(OutboxRow.idempotency_key.in_(chunk))).tuples().all())
+    added: dict[str, OutboxRow] = {}
+    for row in rows:
+        if row.idempotency_key not in ids and row.idempotency_key not in added:
+            added[row.idempotency_key] = row
+    session.add_all(added.values())
+    session.flush()
+    ids.update((key, row.id) for key, row in added.items())
+    return [ids[message.key] for message in messages]
+
+
+def _new_row(message: NewMessage, now: datetime) -> OutboxRow:
+    """Check one message and build its (not yet added) row."""
+    record = f"outbox message {message.key}"
+    if not KEY_PATTERN.fullmatch(message.key):
         raise InputError(record, "key", "must be 1 to 128 printable ASCII characters without spaces")
-    existing = session.scalar(select(OutboxRow.id).where(OutboxRow.idempotency_key == key))
-    if existing is not None:
-        return existing
-    _check(record, "topic", topic, 32)
-    _check(record, "channel", channel, 64)
+    _check(record, "topic", message.topic, 32)
+    _check(record, "channel", message.channel, 64)
     try:
-        json.dumps(body, allow_nan=False)
+        json.dumps(message.body, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise InputError(record, "body", f"is not JSON: {exc}") from None
     stored_attachment = None
-    if attachment is not None:
-        path = Path(attachment).resolve()
+    if message.attachment is not None:
+        path = Path(message.attachment).resolve()
         if not path.is_file():
             raise InputError(record, "attachment", f"{path} is not a file")
         stored_attachment = str(path)
-    row = OutboxRow(idempotency_key=key, topic=topic, channel=channel, subject=subject, body=body,
-                    attachment=stored_attachment, status=OutboxStatus.QUEUED.value, attempts=0, last_error=None,
-                    next_attempt_at=now, created_at=now, report_id=report_id, drill=drill)
-    session.add(row)
-    session.flush()
-    return row.id
+    return OutboxRow(idempotency_key=message.key, topic=message.topic, channel=message.channel,
+                     subject=message.subject, body=message.body, attachment=stored_attachment,
+                     status=OutboxStatus.QUEUED.value, attempts=0, last_error=None, next_attempt_at=now,
+                     created_at=now, report_id=message.report_id, drill=message.drill)
 
 
 def enqueue_routed(session: Session, *, config: DeliveryConfig, key: str, topic: str, subject: str,

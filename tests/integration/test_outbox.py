@@ -35,11 +35,13 @@ from emergency.errors import ConflictError, InputError
 from emergency.receiver import Receiver, start_receiver
 from emergency.services.outbox import (
     DEFAULT_LEASE,
+    NewMessage,
     claim,
     deliver,
     deliver_due,
     due_messages,
     enqueue,
+    enqueue_many,
     enqueue_routed,
     list_outbox,
     mark_failure,
@@ -424,3 +426,21 @@ deliver(make_session_factory(make_engine(database_url)), outbox_id=int(outbox_id
         channels={"district_webhook": channel}, now=datetime.fromisoformat(now))
 """
 
+
+
+def test_enqueue_many_adds_each_key_once_and_nothing_when_one_message_is_bad(sessions: sessionmaker[Session]) -> None:
+    """Several messages in one call: ids in order, a key already stored or repeated maps to one row, a bad one adds none."""
+    earlier = add(sessions, "batch-a")
+
+    def message(key: str, channel: str = "district_webhook") -> NewMessage:
+        return NewMessage(key=key, topic="notice", channel=channel, subject="s", body={"text": key})
+
+    with unit_of_work(sessions) as session:
+        ids = enqueue_many(session, messages=[message("batch-a"), message("batch-b"), message("batch-b"),
+                                              message("batch-c")], now=NOW)
+    assert ids[0] == earlier and ids[1] == ids[2] and len({*ids}) == 3
+    with pytest.raises(InputError, match=r"outbox message batch-e.*channel"), unit_of_work(sessions) as session:
+        enqueue_many(session, messages=[message("batch-d"), message("batch-e", channel="")], now=NOW)
+    with sessions() as session:
+        keys = set(session.scalars(select(OutboxRow.idempotency_key)))
+    assert keys == {"batch-a", "batch-b", "batch-c"}
