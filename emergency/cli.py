@@ -408,16 +408,17 @@ def report_render(
         out.print(f"Wrote {convert_to_pdf(path, path.parent)}", markup=False)
 
 
-FLOW_NAMES = "response, reporting, signoff, delivery, daily-audit, monthly-timeliness, inspection"
+FLOW_NAMES = "response, reporting, signoff, delivery, daily-audit, monthly-timeliness, inspection, inspection-report"
 
 
 @app.command("run")
 def run(
     flow_name: Annotated[str, typer.Argument(metavar="FLOW", help=f"One of: {FLOW_NAMES}.")],
     incident: Annotated[str | None, typer.Option(help="The incident (for response).")] = None,
+    month: Annotated[str | None, typer.Option(help="The month, YYYY-MM (for inspection-report, monthly-timeliness).")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A flow parameter as k=v (repeatable).")] = None,
 ) -> None:
-    """Run one flow once, for real, with its parameters (e.g. `emergency run response --incident 2026-0001`)."""
+    """Run one flow once, for real, with its parameters (e.g. `emergency run inspection-report --month 2026-11`)."""
     from emergency.flows_runner import run_flow
 
     params: dict[str, object] = {}
@@ -428,6 +429,11 @@ def run(
         params[key.replace("-", "_")] = value
     if incident is not None:
         params["incident"] = incident
+    if month is not None:
+        from emergency.domain.ledgers import month_window
+
+        month_window(month, record="command line")  # a mistyped month fails at once, before Prefect starts
+        params["month"] = month
     result = run_flow(flow_name, params)
     from emergency.presenters import print_flow_result
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 
 from emergency.config import load_settings
-from emergency.errors import InputError
+from emergency.errors import EmergencyError, InputError
 from emergency.prefect_env import quiet_prefect, silence_stderr_at_exit
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ FLOWS: dict[str, tuple[str, str]] = {
     "daily-audit": ("flows.audit_flow", "daily_audit"),
     "monthly-timeliness": ("flows.audit_flow", "monthly_timeliness"),
     "inspection": ("flows.inspection_flow", "inspection_planning"),
+    "inspection-report": ("flows.inspection_report_flow", "inspection_report"),
 }
 
 
@@ -50,6 +52,11 @@ def run_flow(name: str, params: dict[str, Any]) -> Any:
     run: Callable[..., Any] = flow
     try:
         return run(**params)
+    except EmergencyError as exc:
+        # Below, fd 2 goes to Prefect's log (its shutdown noise): the user's one line must reach the screen first.
+        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.flush()
+        raise SystemExit(1) from None
     finally:
         silence_stderr_at_exit(logs)
 

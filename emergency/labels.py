@@ -17,6 +17,7 @@ from emergency.domain.enums import (
     RiskLevel,
     Severity,
 )
+from emergency.domain.ledgers import Completion, Supervision
 
 FINDING_LABELS: dict[FindingType, str] = {
     FindingType.LATE: "迟报",
@@ -201,3 +202,34 @@ INSPECTION_NOTICE_LINE = "{n}. {code} {name}（{type}，{level}）{reason}，{st
 INSPECTION_NOTICE_MORE = "……另有{more}项，详见任务清单"
 INSPECTION_NOTICE_UNASSIGNED = "应急管理办公室（未划入网格的风险点）"
 """The notice a grid leader (网格长) gets listing the inspections assigned by one planning run."""
+
+HAZARD_GRADE_SHORT_LABELS: dict[HazardGrade, str] = {
+    HazardGrade.GENERAL: "一般隐患",
+    HazardGrade.MAJOR: "重大隐患",
+}
+
+COMPLETION_LABELS: dict[Completion, str] = {
+    Completion.ON_TIME: "按时完成",
+    Completion.LATE: "逾期完成",
+    Completion.MISSING: "未完成",
+    Completion.PENDING: "未到期",
+}
+"""How an inspection due in the month stands in the 隐患排查治理台账."""
+
+AGE_BAND_LABELS: dict[str, str] = {
+    "le7": "7天及以内",
+    "d8_30": "8～30天",
+    "d31_90": "31～90天",
+    "gt90": "90天以上",
+}
+"""The ledger's age bands of open hazards (emergency.domain.ledgers.AGE_BANDS)."""
+
+SUPERVISION_LABELS: dict[Supervision, str] = {
+    Supervision.NOT_REPORTED: "未报告区政府",
+    Supervision.SUPERVISED: "挂牌督办中",
+    Supervision.LIFTED: "已销号摘牌",
+}
+"""A 重大隐患's 挂牌督办 status in the ledger."""
+
+NO_COMMUNITY = "未明确社区"
+"""The ledger's row for hazards recorded without a community or source."""

@@ -163,6 +163,16 @@ def print_flow_result(console: Console, name: str, result: Any) -> None:
             console.print(f"  - {action['text']} — {action['owner']}", markup=False)
         console.print(f"Drafts awaiting sign-off (待签发): {', '.join(map(str, result['drafts'])) or 'none'}", markup=False)
         return
+    if name == "inspection-report" and isinstance(result, dict):
+        s = result["summary"]
+        rate = "—" if s["on_time_rate"] is None else f"{s['on_time_rate'] * 100:.1f}%"
+        console.print(f"隐患排查治理台账 {result['month']} (counted up to {result['cut']}): inspections due {s['due']}, "
+                      f"on time {s['on_time']} ({rate}), late {s['late']}, not done {s['missing']}, "
+                      f"not yet due {s['pending']}; hazards found {s['found']}, closed {s['closed']}, "
+                      f"open {s['open']} ({s['overdue']} overdue), 重大 {s['majors']}.", markup=False)
+        console.print(f"Wrote {result['document']}", markup=False)
+        console.print(f"Wrote {result['workbook']}", markup=False)
+        return
     import json
 
     console.print(json.dumps(result, ensure_ascii=False, indent=2, default=str), markup=False)

@@ -10,6 +10,7 @@ from prefect.schedules import Cron, Interval
 from flows.audit_flow import daily_audit, monthly_timeliness
 from flows.delivery_flow import outbox_delivery
 from flows.inspection_flow import inspection_planning
+from flows.inspection_report_flow import inspection_report
 from flows.reporting_flow import incident_reporting
 from flows.response_flow import incident_response
 from flows.signoff_flow import report_signoff
@@ -32,6 +33,8 @@ def build_deployments() -> list[RunnerDeployment]:
                                          description="月度信息报送及时性考核通报（每月1日9时）"),
         inspection_planning.to_deployment(name="inspection", schedules=[Cron("0 7 * * *", timezone=TZ)],
                                           description="隐患排查计划：每日7时生成到期排查任务并通知网格长"),
+        inspection_report.to_deployment(name="inspection-report", schedules=[Cron("30 9 1 * *", timezone=TZ)],
+                                        description="隐患排查治理台账（每月1日9时30分，上月）"),
     ]
     # to_deployment is sync here (called outside an event loop), so every item is a RunnerDeployment.
     return [d for d in built if isinstance(d, RunnerDeployment)]

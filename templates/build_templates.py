@@ -1,4 +1,4 @@
-"""(Re)generate the four docxtpl templates with the GB/T 9704-2012 official-document layout.
+"""(Re)generate the docxtpl templates with the GB/T 9704-2012 official-document layout.
 
     .venv/bin/python templates/build_templates.py            # overwrite templates/*.docx
     .venv/bin/python templates/build_templates.py --out DIR  # write them somewhere else
@@ -666,11 +666,128 @@ def monthly_timeliness() -> DocumentObject:
     return doc
 
 
+LEDGER_COMMUNITY_COLUMNS = (  # 156 mm in all
+    Column("社区", "{{ c.unit }}", 22, centred=False),
+    Column("应检次数", "{{ c.due }}", 14),
+    Column("已到期", "{{ c.settled }}", 13),
+    Column("按时完成", "{{ c.on_time }}", 13),
+    Column("逾期完成", "{{ c.late }}", 13),
+    Column("未完成", "{{ c.missing }}", 13),
+    Column("按时完成率", "{{ c.on_time_rate }}", 17),
+    Column("完成率", "{{ c.done_rate }}", 15),
+    Column("发现隐患", "{{ c.found }}", 12),
+    Column("销号", "{{ c.closed }}", 11),
+    Column("未销号", "{{ c.open }}", 13),
+)
+LEDGER_AGE_COLUMNS = (  # 156 mm in all
+    Column("已历时长", "{{ a.band }}", 30, centred=False),
+    Column("一般隐患", "{{ a.general }}", 21),
+    Column("其中逾期", "{{ a.general_overdue }}", 21),
+    Column("重大隐患", "{{ a.major }}", 21),
+    Column("其中逾期", "{{ a.major_overdue }}", 21),
+    Column("合计", "{{ a.total }}", 21),
+    Column("其中逾期", "{{ a.total_overdue }}", 21),
+)
+LEDGER_OPEN_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ h.no }}", 10),
+    Column("隐患编号", "{{ h.number }}", 22),
+    Column("社区", "{{ h.community }}", 15, centred=False),
+    Column("隐患描述", "{{ h.description }}", 25, centred=False),
+    Column("等级", "{{ h.grade }}", 10),
+    Column("发现日期", "{{ h.found }}", 21),
+    Column("整改期限", "{{ h.deadline }}", 21),
+    Column("已历天数", "{{ h.age }}", 10),
+    Column("状态", "{{ h.state }}", 22, centred=False),
+)
+LEDGER_TIME_COLUMNS = (  # 156 mm in all
+    Column("隐患等级", "{{ r.grade }}", 48),
+    Column("本月销号（项）", "{{ r.count }}", 36),
+    Column("整改用时中位数（天）", "{{ r.median }}", 36),
+    Column("整改用时最长（天）", "{{ r.max }}", 36),
+)
+LEDGER_CLOSED_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ h.no }}", 10),
+    Column("隐患编号", "{{ h.number }}", 22),
+    Column("社区", "{{ h.community }}", 15, centred=False),
+    Column("隐患描述", "{{ h.description }}", 33, centred=False),
+    Column("等级", "{{ h.grade }}", 10),
+    Column("发现日期", "{{ h.found }}", 21),
+    Column("销号日期", "{{ h.closed }}", 21),
+    Column("用时（天）", "{{ h.days }}", 24),
+)
+LEDGER_MAJOR_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ m.no }}", 10),
+    Column("隐患编号", "{{ m.number }}", 22),
+    Column("社区", "{{ m.community }}", 15, centred=False),
+    Column("隐患描述", "{{ m.description }}", 23, centred=False),
+    Column("发现日期", "{{ m.found }}", 21),
+    Column("报告区政府", "{{ m.reported }}", 21),
+    Column("整改期限", "{{ m.deadline }}", 21),
+    Column("督办及整改状态", "{{ m.supervision }}；{{ m.state }}", 23, centred=False),
+)
+
+
+def inspection_ledger() -> DocumentObject:
+    """隐患排查治理台账 (monthly): completion per community, open hazards by age and grade, times, 重大隐患 督办."""
+    doc = new_document("隐患排查治理台账", watermark=False)
+    masthead(doc, upward=False)
+    title(doc)
+    body(doc, "根据《长春市街道办事处工作条例》第二十七条和《安全生产事故隐患排查治理暂行规定》（国家安全生产监督管理"
+              "总局令第16号），现将{{ month_text }}隐患排查治理情况登记如下（统计截至{{ cut_text }}）。")
+    heading(doc, "一、总体情况")
+    body(doc, "{{ month_text }}应开展隐患排查{{ totals.due }}次，已到期{{ totals.settled }}次，其中按时完成"
+              "{{ totals.on_time }}次、逾期完成{{ totals.late }}次、未完成{{ totals.missing }}次，按时完成率"
+              "{{ totals.on_time_rate }}。本月发现隐患{{ totals.found }}项（一般隐患{{ found_general }}项、重大隐患"
+              "{{ found_major }}项），销号{{ totals.closed }}项；截至统计时未销号隐患{{ totals.open }}项，其中逾期未整改"
+              "{{ open_overdue }}项。")
+    tag(doc, "if totals.pending")
+    body(doc, "另有{{ totals.pending }}次排查截至统计时尚未到期，不计入完成率。")
+    tag(doc, "endif")
+    heading(doc, "二、各社区排查完成情况")
+    table(doc, LEDGER_COMMUNITY_COLUMNS, "c in communities", total=[
+        "{{ totals.unit }}", "{{ totals.due }}", "{{ totals.settled }}", "{{ totals.on_time }}", "{{ totals.late }}",
+        "{{ totals.missing }}", "{{ totals.on_time_rate }}", "{{ totals.done_rate }}", "{{ totals.found }}",
+        "{{ totals.closed }}", "{{ totals.open }}"])
+    body(doc, "注：按时完成指在应完成日24时前完成；按时完成率＝按时完成次数÷已到期次数，完成率＝（按时完成＋逾期完成）"
+              "÷已到期次数。")
+    heading(doc, "三、未销号隐患情况")
+    table(doc, LEDGER_AGE_COLUMNS, "a in ages", total=[
+        "{{ age_totals.band }}", "{{ age_totals.general }}", "{{ age_totals.general_overdue }}", "{{ age_totals.major }}",
+        "{{ age_totals.major_overdue }}", "{{ age_totals.total }}", "{{ age_totals.total_overdue }}"])
+    tag(doc, "if open_hazards")
+    body(doc, "未销号隐患清单如下（按已历时长排列，逾期的在状态栏注明）：")
+    table(doc, LEDGER_OPEN_COLUMNS, "h in open_hazards")
+    tag(doc, "else")
+    body(doc, "截至统计时，无未销号隐患。")
+    tag(doc, "endif")
+    heading(doc, "四、隐患整改用时")
+    table(doc, LEDGER_TIME_COLUMNS, "r in rectification")
+    body(doc, "注：整改用时自发现隐患起至复查验收销号止。")
+    tag(doc, "if closed")
+    body(doc, "本月销号隐患如下：")
+    table(doc, LEDGER_CLOSED_COLUMNS, "h in closed")
+    tag(doc, "else")
+    body(doc, "本月无销号隐患。")
+    tag(doc, "endif")
+    heading(doc, "五、重大事故隐患挂牌督办情况")
+    tag(doc, "if majors")
+    table(doc, LEDGER_MAJOR_COLUMNS, "m in majors")
+    tag(doc, "else")
+    body(doc, "本月无重大事故隐患。")
+    tag(doc, "endif")
+    tag(doc, "if drill_hazards")
+    body(doc, "注：演练中登记的隐患{{ drill_hazards }}项不计入本台账。")
+    tag(doc, "endif")
+    signature(doc)
+    return doc
+
+
 TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
     "report_initial.docx": report_initial,
     "report_follow_up.docx": report_follow_up,
     "report_final.docx": report_final,
     "monthly_timeliness.docx": monthly_timeliness,
+    "inspection_ledger.docx": inspection_ledger,
 }
 
 
@@ -690,7 +807,7 @@ def reproducible_bytes(doc: DocumentObject) -> bytes:
 
 
 def build(out_dir: Path = HERE) -> list[Path]:
-    """Write the four templates into *out_dir* and return their paths."""
+    """Write the templates into *out_dir* and return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, make in TEMPLATES.items():
