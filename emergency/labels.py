@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from emergency.domain.enums import (
+    AckChannel,
+    AreaMatch,
+    CapMsgType,
+    CapStatus,
     Category,
     Channel,
     FindingType,
@@ -12,10 +16,16 @@ from emergency.domain.enums import (
     HazardStatus,
     InspectionResult,
     InspectionStatus,
+    MonitoringKind,
     ObligationKind,
+    RecipientKind,
     ReportKind,
     RiskLevel,
     Severity,
+    WarningAction,
+    WarningLevel,
+    WarningOrigin,
+    WarningStatus,
 )
 from emergency.domain.ledgers import Completion, Supervision
 
@@ -233,3 +243,80 @@ SUPERVISION_LABELS: dict[Supervision, str] = {
 
 NO_COMMUNITY = "未明确社区"
 """The ledger's row for hazards recorded without a community or source."""
+
+WARNING_LEVEL_LABELS: dict[WarningLevel, str] = {
+    WarningLevel.BLUE: "蓝色",
+    WarningLevel.YELLOW: "黄色",
+    WarningLevel.ORANGE: "橙色",
+    WarningLevel.RED: "红色",
+}
+"""预警级别 colours (四级预警: 蓝色、黄色、橙色、红色, 红色最高)."""
+
+WARNING_LEVEL_GRADES: dict[WarningLevel, str] = {
+    WarningLevel.BLUE: "IV级（一般）",
+    WarningLevel.YELLOW: "III级（较重）",
+    WarningLevel.ORANGE: "II级（严重）",
+    WarningLevel.RED: "I级（特别严重）",
+}
+"""The grade each colour stands for (《国家突发公共事件总体应急预案》 3.1.1: I级 特别严重 … IV级 一般)."""
+
+WARNING_STATUS_LABELS: dict[WarningStatus, str] = {
+    WarningStatus.ACTIVE: "生效中",
+    WarningStatus.LIFTED: "已解除",
+    WarningStatus.CANCELLED: "已撤销",
+}
+
+WARNING_ORIGIN_LABELS: dict[WarningOrigin, str] = {
+    WarningOrigin.UPSTREAM: "上级发布",
+    WarningOrigin.MONITORING: "监测预警",
+    WarningOrigin.OWN: "本级发布",
+}
+
+WARNING_ACTION_LABELS: dict[WarningAction, str] = {
+    WarningAction.ISSUED: "发布",
+    WarningAction.UPDATED: "更新",
+    WarningAction.RAISED: "升级",
+    WarningAction.LOWERED: "降级",
+    WarningAction.LIFTED: "解除",
+    WarningAction.CANCELLED: "撤销",
+    WarningAction.IGNORED: "不予处理",
+}
+
+CAP_STATUS_LABELS: dict[CapStatus, str] = {
+    CapStatus.ACTUAL: "实际",
+    CapStatus.EXERCISE: "演练",
+    CapStatus.SYSTEM: "系统",
+    CapStatus.TEST: "测试",
+    CapStatus.DRAFT: "草稿",
+}
+
+CAP_MSG_TYPE_LABELS: dict[CapMsgType, str] = {
+    CapMsgType.ALERT: "发布",
+    CapMsgType.UPDATE: "更新",
+    CapMsgType.CANCEL: "解除",
+    CapMsgType.ACK: "确认",
+    CapMsgType.ERROR: "错误",
+}
+"""How GB/T 35965.1 and Chinese feeds name the CAP message types (Cancel = 解除)."""
+
+AREA_MATCH_LABELS: dict[AreaMatch, str] = {
+    AreaMatch.MATCHED: "涉及本街道",
+    AreaMatch.OUTSIDE: "不涉及本街道",
+    AreaMatch.UNSPECIFIED: "未指明区域",
+}
+
+RECIPIENT_KIND_LABELS: dict[RecipientKind, str] = {
+    RecipientKind.COMMUNITY: "社区",
+    RecipientKind.GRID: "网格",
+}
+
+ACK_CHANNEL_LABELS: dict[AckChannel, str] = {
+    AckChannel.CLI: "系统签收",
+    AckChannel.CALLBACK: "回执链接签收",
+}
+
+MONITORING_KIND_LABELS: dict[MonitoringKind, str] = {
+    MonitoringKind.WATER_LEVEL: "积水水位",
+    MonitoringKind.GAS_CONCENTRATION: "燃气浓度",
+    MonitoringKind.RAINFALL: "降雨量",
+}

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emergency.db.base import Base, UTCDateTime
@@ -379,3 +379,185 @@ class HazardEventRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     hazard: Mapped[HazardRow] = relationship(back_populates="events")
+
+
+class MonitoringPointRow(Base):
+    """A monitoring point polled over HTTP (积水点水位, 地下空间燃气浓度 …), with conditional-request state."""
+
+    __tablename__ = "monitoring_points"
+    __table_args__ = (UniqueConstraint("office_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(16), default="")
+    url: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(Text, default="")
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), nullable=True, index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), nullable=True, index=True)
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MonitoringReadingRow(Base):
+    """One reading of a monitoring point; (point, at) is unique, so a re-poll never stores it twice."""
+
+    __tablename__ = "monitoring_readings"
+    __table_args__ = (UniqueConstraint("point_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(ForeignKey("monitoring_points.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    value: Mapped[float] = mapped_column(Float)
+    raw: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FeedSourceRow(Base):
+    """An upstream CAP feed (Atom/RSS or a single CAP document) the office polls, with conditional-request state."""
+
+    __tablename__ = "feed_sources"
+    __table_args__ = (UniqueConstraint("office_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(1000))
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WarningRow(Base):
+    """The office's current view of one warning (预警): an upstream CAP chain, a monitoring point's, or its own."""
+
+    __tablename__ = "warnings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    warning_type: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(Text, default="")
+    level: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    real: Mapped[bool] = mapped_column(Boolean, default=True)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    sender: Mapped[str] = mapped_column(Text, default="")
+    sender_name: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    certainty: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    headline: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    instruction: Mapped[str] = mapped_column(Text, default="")
+    area_desc: Mapped[str] = mapped_column(Text, default="")
+    onset: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    expires: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # cap_messages.id of the chain's first and latest message (upstream only); plain integers, not foreign keys,
+    # because cap_messages.warning_id already points here and a cycle of foreign keys would need ALTER on SQLite.
+    root_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    current_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    identifier: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
+    monitoring_point_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_points.id"), nullable=True,
+                                                            index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    lift_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    events: Mapped[list[WarningEventRow]] = relationship(back_populates="warning", order_by="WarningEventRow.id")
+
+
+class CapMessageRow(Base):
+    """A CAP 1.2 message as received, with what the office decided; (identifier, sender, sent) de-duplicates."""
+
+    __tablename__ = "cap_messages"
+    __table_args__ = (UniqueConstraint("office_id", "identifier", "sender", "sent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    identifier: Mapped[str] = mapped_column(String(255))
+    sender: Mapped[str] = mapped_column(String(255))
+    sent: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_text: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    msg_type: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16))
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    raw_xml: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    event: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sender_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    certainty: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    onset: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    expires: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    headline: Mapped[str | None] = mapped_column(Text, nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    instruction: Mapped[str | None] = mapped_column(Text, nullable=True)
+    area_desc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    warning_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    level: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    area_match: Mapped[str] = mapped_column(String(16))
+    area_match_detail: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    warning_id: Mapped[int | None] = mapped_column(ForeignKey("warnings.id"), nullable=True, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class WarningEventRow(Base):
+    """One step of a warning's life (issued, updated, raised, lowered, lifted, cancelled), with its CAP identifier."""
+
+    __tablename__ = "warning_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # The CAP identifier and sent time this version carries when exported (own and monitoring warnings).
+    identifier: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
+    sent: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("cap_messages.id"), nullable=True)
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    warning: Mapped[WarningRow] = relationship(back_populates="events")
+
+
+class WarningNoticeRow(Base):
+    """A warning passed down (预警信息通知) to one community or grid, and its acknowledgement (签收)."""
+
+    __tablename__ = "warning_notices"
+    __table_args__ = (UniqueConstraint("key"), UniqueConstraint("ack_token"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    warning_id: Mapped[int] = mapped_column(ForeignKey("warnings.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("warning_events.id"), nullable=True)
+    recipient_kind: Mapped[str] = mapped_column(String(16))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), nullable=True, index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), nullable=True, index=True)
+    recipient_name: Mapped[str] = mapped_column(String(100))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+    docx_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    ack_token: Mapped[str] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    ack_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -154,3 +154,136 @@ class HazardAction(StrEnum):
     REVERIFY_FAILED = "reverify_failed"
     CLOSED = "closed"
     ESCALATED = "escalated"
+
+
+class CapStatus(StrEnum):
+    """CAP 1.2 `status`: only Actual is real; the others are recorded and never acted on as real."""
+
+    ACTUAL = "Actual"
+    EXERCISE = "Exercise"
+    SYSTEM = "System"
+    TEST = "Test"
+    DRAFT = "Draft"
+
+
+class CapMsgType(StrEnum):
+    """CAP 1.2 `msgType`."""
+
+    ALERT = "Alert"
+    UPDATE = "Update"
+    CANCEL = "Cancel"
+    ACK = "Ack"
+    ERROR = "Error"
+
+
+class CapScope(StrEnum):
+    """CAP 1.2 `scope`."""
+
+    PUBLIC = "Public"
+    RESTRICTED = "Restricted"
+    PRIVATE = "Private"
+
+
+class CapSeverity(StrEnum):
+    """CAP 1.2 `severity`."""
+
+    EXTREME = "Extreme"
+    SEVERE = "Severe"
+    MODERATE = "Moderate"
+    MINOR = "Minor"
+    UNKNOWN = "Unknown"
+
+
+class CapUrgency(StrEnum):
+    """CAP 1.2 `urgency`."""
+
+    IMMEDIATE = "Immediate"
+    EXPECTED = "Expected"
+    FUTURE = "Future"
+    PAST = "Past"
+    UNKNOWN = "Unknown"
+
+
+class CapCertainty(StrEnum):
+    """CAP 1.2 `certainty`."""
+
+    OBSERVED = "Observed"
+    LIKELY = "Likely"
+    POSSIBLE = "Possible"
+    UNLIKELY = "Unlikely"
+    UNKNOWN = "Unknown"
+
+
+class WarningLevel(StrEnum):
+    """The four colour levels of an early warning (蓝/黄/橙/红, 四级预警), blue the lowest."""
+
+    BLUE = "blue"
+    YELLOW = "yellow"
+    ORANGE = "orange"
+    RED = "red"
+
+    @property
+    def rank(self) -> int:
+        """Return 1 for blue up to 4 for red, so that a higher rank is more serious."""
+        return _WARNING_LEVEL_RANKS[self]
+
+
+_WARNING_LEVEL_RANKS = {WarningLevel.BLUE: 1, WarningLevel.YELLOW: 2, WarningLevel.ORANGE: 3, WarningLevel.RED: 4}
+
+
+class WarningOrigin(StrEnum):
+    """Where a warning came from: an upstream CAP message, the office's own monitoring, or issued by hand."""
+
+    UPSTREAM = "upstream"
+    MONITORING = "monitoring"
+    OWN = "own"
+
+
+class WarningStatus(StrEnum):
+    """A warning's state: active until lifted (解除) or cancelled (withdrawn as issued in error)."""
+
+    ACTIVE = "active"
+    LIFTED = "lifted"
+    CANCELLED = "cancelled"
+
+
+class WarningAction(StrEnum):
+    """What a message or a decision did to a warning (stored on cap_messages and warning_events)."""
+
+    ISSUED = "issued"
+    UPDATED = "updated"
+    RAISED = "raised"
+    LOWERED = "lowered"
+    LIFTED = "lifted"
+    CANCELLED = "cancelled"
+    IGNORED = "ignored"
+
+
+class AreaMatch(StrEnum):
+    """Whether a message's areas cover the office's area."""
+
+    MATCHED = "matched"
+    OUTSIDE = "outside"
+    UNSPECIFIED = "unspecified"
+
+
+class RecipientKind(StrEnum):
+    """Who a warning notice is passed down to."""
+
+    COMMUNITY = "community"
+    GRID = "grid"
+
+
+class AckChannel(StrEnum):
+    """How a warning notice was acknowledged."""
+
+    CLI = "cli"
+    CALLBACK = "callback"
+
+
+class MonitoringKind(StrEnum):
+    """What a monitoring point measures."""
+
+    WATER_LEVEL = "water_level"
+    GAS_CONCENTRATION = "gas_concentration"
+    RAINFALL = "rainfall"
