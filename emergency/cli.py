@@ -59,6 +59,16 @@ def _register_inspections() -> None:
 
 _register_inspections()
 
+
+def _register_hazards() -> None:
+    from emergency.cli_hazards import hazard_app, inspection_app
+
+    app.add_typer(inspection_app, name="inspection")
+    app.add_typer(hazard_app, name="hazard")
+
+
+_register_hazards()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -782,12 +782,55 @@ def inspection_ledger() -> DocumentObject:
     return doc
 
 
+def rectification_notice() -> DocumentObject:
+    """隐患整改通知书: to the owner unit (下行文, no 签发人), one hazard, with its deadline and what follows."""
+    doc = new_document("隐患整改通知书")
+    drill_marker(doc)
+    masthead(doc, upward=False)
+    title(doc)
+    body(doc, "{{ found_at }}，{{ office }}{{ inspector }}对你单位{{ source_name }}开展隐患排查，发现下列事故隐患，"
+              "现通知如下：")
+    heading(doc, "一、隐患情况")
+    body(doc, "隐患编号：{{ number }}。")
+    body(doc, "隐患部位：{{ location }}。")
+    body(doc, "隐患描述：{{ description }}。")
+    body(doc, "隐患等级：{{ grade }}（{{ grade_definition }}；《安全生产事故隐患排查治理暂行规定》第三条）。")
+    body(doc, "隐患类别：{{ category }}。")
+    tag(doc, "if photos")
+    body(doc, "现场照片{{ photos }}张，存档备查。")
+    tag(doc, "endif")
+    heading(doc, "二、整改要求")
+    body(doc, "整改措施：{{ measures }}。")
+    body(doc, "整改责任人：{{ responsible_person }}。")
+    body(doc, "整改期限：请于{{ deadline }}前整改完毕。")
+    body(doc, "整改期间，你单位应当采取相应的安全防范措施，防止事故发生；隐患排除前或者排除过程中无法保证安全的，"
+              "应当从危险区域内撤出作业人员，疏散可能危及的其他人员，设置警戒标志，暂时停产停业或者停止使用"
+              "（《安全生产事故隐患排查治理暂行规定》第十六条）。")
+    tag(doc, "if major")
+    heading(doc, "三、重大事故隐患治理")
+    body(doc, "该隐患为重大事故隐患，{{ office }}已报告{{ district }}，实行挂牌督办。请你单位主要负责人组织制定并实施"
+              "事故隐患治理方案，明确治理的目标和任务、采取的方法和措施、经费和物资的落实、负责治理的机构和人员、"
+              "治理的时限和要求、安全措施和应急预案（《安全生产事故隐患排查治理暂行规定》第十五条）。")
+    heading(doc, "四、复查验收与延期")
+    tag(doc, "else")
+    heading(doc, "三、复查验收与延期")
+    tag(doc, "endif")
+    body(doc, "整改完成后，请及时报告{{ office }}，由{{ office }}组织复查验收，验收合格的予以销号。"
+              "确因客观原因不能按期完成整改的，应当在整改期限届满前书面申请延期，说明理由和拟完成时间，"
+              "经批准后方可延期。逾期未整改的，将依法依规处理。")
+    body(doc, "联系人：{{ contact }}，联系电话：{{ contact_phone }}。")
+    body(doc, "被检查单位签收人：　　　　　　　签收日期：　　年　月　日")
+    signature(doc)
+    return doc
+
+
 TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
     "report_initial.docx": report_initial,
     "report_follow_up.docx": report_follow_up,
     "report_final.docx": report_final,
     "monthly_timeliness.docx": monthly_timeliness,
     "inspection_ledger.docx": inspection_ledger,
+    "rectification_notice.docx": rectification_notice,
 }
 
 
