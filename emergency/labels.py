@@ -320,3 +320,31 @@ MONITORING_KIND_LABELS: dict[MonitoringKind, str] = {
     MonitoringKind.GAS_CONCENTRATION: "燃气浓度",
     MonitoringKind.RAINFALL: "降雨量",
 }
+
+RECTIFICATION_LABEL = "隐患{number}整改"
+"""The label of a hazard's rectification obligation (its deadline clock)."""
+
+RECTIFICATION_CLOCK_MESSAGES: dict[str, str] = {
+    "reminder": "【整改提醒】{label}：整改期限{due}，尚未复查销号；请{recipient}督促责任单位按期整改（{rule}）。",
+    "breach": "【整改逾期】{label}：整改期限{due}已过，尚未复查销号；请{recipient}督促整改并组织复查验收。",
+    "escalation": "【逾期升级督办】{label}：整改期限{due}已过仍未销号，请{recipient}督办。",
+}
+"""The clocks' messages for a rectification deadline (never a 迟报: that is a reporting finding)."""
+
+CLOCKS_ACTOR = "时限提醒系统"
+"""Who a hazard's escalation step is recorded as taken by (the deadline clocks)."""
+
+RECTIFICATION_NOTICE_TITLE = "隐患整改通知书"
+RECTIFICATION_NOTICE_NUMBER = "正阳应急整改〔{year}〕{number}号"
+"""The 整改通知书's title and 发文字号."""
+
+RECTIFICATION_NOTICE_SUBJECT = "【隐患整改通知书】{owner_unit}：{description}（{number}），请于{deadline}前整改"
+MAJOR_HAZARD_SUBJECT = "【重大事故隐患报告】{owner_unit}：{description}（{number}，挂牌督办）"
+"""The outbox subjects of a 整改通知书 to the owner unit and of a 重大事故隐患 report to the district."""
+
+DEFAULT_MEASURES = "立即组织整改，消除事故隐患；整改期间采取相应的安全防范措施，防止事故发生"
+DEFAULT_RESPONSIBLE = "你单位主要负责人"
+"""What the 整改通知书 says where the finding named no measures or responsible person."""
+
+SUPERVISED_MARK = "挂牌督办"
+"""How a 重大事故隐患 reported to the district is marked in lists."""
