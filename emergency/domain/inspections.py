@@ -170,30 +170,49 @@ def campaign_windows(campaign: Campaign, day: date) -> tuple[Window, ...]:
     return tuple(periods.values())
 
 
+@dataclass(frozen=True, slots=True)
+class DuePeriod:
+    """A period every source of one type and risk level is inspected in, and why (routine or a campaign key)."""
+
+    period_key: str
+    reason: str
+    starts_on: date
+    due_on: date
+
+
+def due_periods(pairs: Iterable[tuple[str, str]], frequencies: Mapping[tuple[str, str], Cadence],
+                campaigns: Sequence[Campaign], day: date) -> dict[tuple[str, str], tuple[DuePeriod, ...] | None]:
+    """Return, for each (type, risk level), the periods due on the local *day*; None where no frequency covers it."""
+    # Every source of one type and level gets the same periods, so planning 100,000 sources means working out a few
+    # dozen pairs; the database (or due_inspections) then pairs them with the sources.
+    active = [(c, campaign_windows(c, day)) for c in campaigns]
+    found: dict[tuple[str, str], tuple[DuePeriod, ...] | None] = {}
+    for pair in pairs:
+        if pair in found:
+            continue
+        every = frequencies.get(pair)
+        if every is None:
+            found[pair] = None
+            continue
+        routine = period_window(every, day)
+        periods = [DuePeriod(routine.key, ROUTINE, routine.starts_on, routine.due_on)]
+        periods += [DuePeriod(w.key, c.key, w.starts_on, w.due_on)
+                    for c, windows in active if c.applies_to(*pair) for w in windows]
+        found[pair] = tuple({p.period_key: p for p in periods}.values())
+    return found
+
+
 def due_inspections(sources: Iterable[PlannedSource], frequencies: Mapping[tuple[str, str], Cadence],
                     campaigns: Sequence[Campaign], day: date) -> Planning:
     """Return the inspections due on the local *day*: each source's routine period, and every campaign it is in."""
-    # Every source of one type and level gets the same periods: work them out once per pair (100,000 sources, a few
-    # dozen pairs), then only pair them with the sources.
-    by_pair: dict[tuple[str, str], tuple[tuple[str, str, date, date], ...] | None] = {}
-    active = [(c, campaign_windows(c, day)) for c in campaigns]
+    listed = list(sources)
+    periods = due_periods(((s.source_type, s.risk_level) for s in listed), frequencies, campaigns, day)
     due: list[DueInspection] = []
     unplanned: list[int] = []
-    for source in sources:
-        pair = (source.source_type, source.risk_level)
-        if pair not in by_pair:
-            every = frequencies.get(pair)
-            if every is None:
-                by_pair[pair] = None
-            else:
-                routine = period_window(every, day)
-                periods = [(routine.key, ROUTINE, routine.starts_on, routine.due_on)]
-                periods += [(w.key, c.key, w.starts_on, w.due_on)
-                            for c, windows in active if c.applies_to(*pair) for w in windows]
-                by_pair[pair] = tuple(dict.fromkeys(periods))
-        periods_of = by_pair[pair]
+    for source in listed:
+        periods_of = periods[(source.source_type, source.risk_level)]
         if periods_of is None:
             unplanned.append(source.id)
             continue
-        due += [DueInspection(source.id, key, reason, starts_on, due_on) for key, reason, starts_on, due_on in periods_of]
+        due += [DueInspection(source.id, p.period_key, p.reason, p.starts_on, p.due_on) for p in periods_of]
     return Planning(tuple(due), tuple(unplanned))
