@@ -19,7 +19,7 @@ from emergency.db.session import unit_of_work
 from emergency.services.incidents import get_office
 from emergency.services.inspection_results import ResultsError, ResultsImport, import_results
 from tests.integration.hazard_support import PLAN, inspection_id, paperwork, seed
-from tests.integration.support import OFFICE
+from tests.integration.support import OFFICE, ROOT
 
 NOW = datetime(2026, 11, 26, 18, 0, tzinfo=CN_TZ)
 HEADER = ("任务编号", "风险点编号", "检查人", "检查时间", "检查项目", "检查结果", "隐患描述", "隐患等级", "隐患类别",
@@ -164,3 +164,12 @@ def test_xlsx_and_json_exports(sessions: sessionmaker[Session], tmp_path: Path) 
     path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
     done = load(sessions, tmp_path, path)
     assert (done.results, done.passed, done.with_findings) == (2, 1, 1)
+
+
+def test_the_example_export_imports(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    """examples/inspection-results-zhengyang.csv (sources and periods of the example register) imports whole."""
+    seed(sessions)
+    imported = load(sessions, tmp_path, ROOT / "examples" / "inspection-results-zhengyang.csv")
+    assert (imported.results, imported.passed, imported.with_findings) == (5, 2, 3)
+    assert [(h.grade, h.reported_to_district_at is not None) for h in imported.hazards] == [
+        ("general", False), ("general", False), ("major", True), ("general", False)]
