@@ -252,7 +252,10 @@ def _record_firing(session: Session, firing: _Firing, outbox_id: int | None, now
     if row.subject == "rectification" and step.kind != "reminder":
         _record_on_hazard(session, row, step, firing.recipient, now)
     if step.kind == "breach":
-        row.status, row.breached_at, row.updated_at = BREACHED, now, now
+        # updated_at is left alone: it tells the clocks' watchers what to re-arm (new, moved, met, superseded
+        # rows), and a breach is the clocks' own step, whose later steps are armed already. Bumping it made every
+        # watcher re-read each breached row for its overlap window: 1,000 rows a second at 333 breaches a second.
+        row.status, row.breached_at = BREACHED, now
         if row.subject == "report":
             session.add(LiveFindingRow(
                 obligation_id=row.id, incident_id=row.incident_id, type=FindingType.LATE.value, obligation=row.kind,
