@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -71,7 +72,13 @@ def run_demo(console: Console, folder: Path = Path("demo")) -> int:
             bar = progress.add_task("starting", total=len(steps))
             for description, step in steps:
                 progress.update(bar, description=description)
-                step()
+                try:
+                    step()
+                except Exception as exc:
+                    # Said now, while fd 2 is still the screen (at exit it goes to Prefect's log).
+                    sys.stderr.write(f"error: the demo stopped at {description!r}: {exc} (details in {log})\n")
+                    sys.stderr.flush()
+                    return 1
                 story.steps.append(description)
                 progress.advance(bar)
         _summary(console, story, len(receiver.received()), folder, log)
@@ -85,6 +92,7 @@ def _steps(story: Story) -> list[tuple[str, Callable[[], None]]]:
     from emergency.config import load_settings
     from emergency.db import migrate
     from emergency.db.session import make_engine
+    from emergency.demo_inspections import inspection_steps
     from emergency.plans.schema import load_street
     from emergency.runtime import open_runtime
     from emergency.services.incidents import (
@@ -200,6 +208,7 @@ def _steps(story: Story) -> list[tuple[str, Callable[[], None]]]:
         ("3 Mar 21:30 sign-off flow: 终报 signed late", sign("final", "张伟", at(3, 21, 30))),
         ("4 Mar 08:00 daily audit flow", audit),
         ("1 Apr 09:00 monthly timeliness report flow", monthly),
+        *inspection_steps(story),
     ]
 
 
@@ -248,4 +257,7 @@ def _summary(console: Console, story: Story, received: int, folder: Path, log: P
     console.print(f"Now due (4 Mar 08:00): {'nothing — every report has been made' if not due else ''}", markup=False)
     for ob in due:
         console.print(f"  {obligation_line(ob, end)}", markup=False)
+    from emergency.demo_inspections import inspection_summary
+
+    inspection_summary(console, story)
     console.print(f"Prefect's own log: {log}", markup=False)

@@ -80,6 +80,8 @@ def quiet_prefect(log_file: Path) -> Path:
         "PREFECT_LOGGING_EXTRA_LOGGERS": "emergency",
         "PREFECT_UI_ENABLED": "false",
         "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+        # Prefect's 20 s is not enough for its temporary server on a busy two-core machine (the demo, `run`).
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)

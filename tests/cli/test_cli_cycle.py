@@ -55,7 +55,8 @@ def test_run_response_sign_and_render(tmp_path: Path) -> None:
 
 
 def test_demo_runs_the_story_quietly(tmp_path: Path) -> None:
-    """`emergency demo` builds the street, runs the flows, and prints the summary with the one late report."""
+    """`emergency demo` builds the street, runs the flows, and prints the summary with the one late report; its
+    inspection chapter plans, records results with findings, reports the 重大隐患 up, closes one and writes the ledger."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("EMERGENCY_", "PREFECT_"))}
     done = subprocess.run([EMERGENCY, "demo"], cwd=tmp_path, env=environ, capture_output=True, text=True,
                           timeout=300, stdin=subprocess.DEVNULL, check=False)
@@ -65,6 +66,11 @@ def test_demo_runs_the_story_quietly(tmp_path: Path) -> None:
     out = tmp_path / "demo" / "out"
     assert sorted(p.name for p in out.glob("*.docx")) == [
         "2026-0301-R2-initial.docx", "2026-0301-R3-follow_up.docx", "2026-0301-R4-follow_up.docx",
-        "2026-0301-R5-final.docx", "timeliness-2026-03.docx"]
-    assert len(list((tmp_path / "demo" / "district").glob("*.json"))) == 5
+        "2026-0301-R5-final.docx", *(f"YH-2026-000{n}-rectification-notice.docx" for n in range(1, 5)),
+        "inspection-ledger-2026-11.docx", "timeliness-2026-03.docx"]
+    assert (out / "inspection-ledger-2026-11.xlsx").exists()
+    assert len(list((tmp_path / "demo" / "district").glob("*.json"))) == 6  # five reports and the 重大事故隐患
+    [closed] = [line.split() for line in done.stdout.splitlines() if "WF-SG-001" in line]
+    assert closed[:4] == ["YH-2026-0004", "一般", "WF-SG-001", "已销号"]
+    assert "hazards found 4, closed 1, open 3 (0 overdue), 重大 1" in done.stdout
     assert (tmp_path / "demo" / "prefect.log").stat().st_size > 0
