@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from emergency.clock import to_local
 from emergency.domain.enums import HazardGrade, HazardStatus, InspectionResult
@@ -54,6 +54,14 @@ def days_text(days: float | None) -> str:
 def day_text(at: datetime | None) -> str:
     """Return the local day of an instant as 2026-11-03, or —."""
     return NO_RATE if at is None else f"{to_local(at):%Y-%m-%d}"
+
+
+def deadline_text(at: datetime) -> str:
+    """Return a deadline's last day: one at local midnight is the end of the day before (2026-11-30 24:00)."""
+    local = to_local(at)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        local -= timedelta(days=1)
+    return f"{local:%Y-%m-%d}"
 
 
 def month_text(month: str) -> str:
@@ -111,7 +119,7 @@ def inspection_ledger_context(ledger: Ledger, *, office: str, made_at: datetime,
     age_totals["total_overdue"] = sum(line.total_overdue for line in ledger.ages)
     open_rows = [{"no": n, "number": o.hazard.number, "community": o.hazard.community,
                   "description": o.hazard.description, "grade": _grade(o.hazard.grade),
-                  "found": day_text(o.hazard.found_at), "deadline": day_text(o.hazard.deadline), "age": o.age_days,
+                  "found": day_text(o.hazard.found_at), "deadline": deadline_text(o.hazard.deadline), "age": o.age_days,
                   "band": AGE_BAND_LABELS[o.band.key], "overdue": f"{OVERDUE_MARK}{o.overdue_days}天" if o.overdue else "",
                   "state": HAZARD_STATUS_LABELS[o.state] + (f"（{OVERDUE_MARK}{o.overdue_days}天）" if o.overdue else "")}
                  for n, o in enumerate(ledger.open_hazards, start=1)]
@@ -123,7 +131,7 @@ def inspection_ledger_context(ledger: Ledger, *, office: str, made_at: datetime,
     major_rows = [{"no": n, "number": m.hazard.number, "community": m.hazard.community,
                    "description": m.hazard.description, "found": day_text(m.hazard.found_at),
                    "reported": day_text(_by(m.hazard.reported_to_district_at, ledger.cut)),
-                   "deadline": day_text(m.hazard.deadline), "supervision": SUPERVISION_LABELS[m.supervision],
+                   "deadline": deadline_text(m.hazard.deadline), "supervision": SUPERVISION_LABELS[m.supervision],
                    "state": _state_text(m.state, m.overdue)}
                   for n, m in enumerate(ledger.majors, start=1)]
     return {

@@ -64,3 +64,13 @@ def test_the_committed_template_is_what_the_builder_makes(tmp_path: Path, monkey
     builder = load_builder(monkeypatch)
     built = {p.name: p for p in builder.build(tmp_path)}
     assert built["inspection_ledger.docx"].read_bytes() == (DEFAULT_TEMPLATES / "inspection_ledger.docx").read_bytes()
+
+
+def test_a_deadline_at_midnight_reads_as_the_day_before(tmp_path: Path) -> None:
+    """A deadline at the end of 30 November (1 Dec 00:00) is printed 2026-11-30, as the 整改通知书 says."""
+    hazard = HazardFact("YH-2026-0001", "正阳社区", HazardGrade.GENERAL, HazardStatus.OPEN,
+                        datetime(2026, 11, 26, 9, 30, tzinfo=CN_TZ), datetime(2026, 12, 1, tzinfo=CN_TZ))
+    context = inspection_ledger_context(build_ledger("2026-11", MADE, [], [hazard]), office=OFFICE, made_at=MADE)
+    document = docx.Document(str(render_document("inspection_ledger", context, tmp_path / "ledger.docx")))
+    [row] = document.tables[2].rows[1:]
+    assert [c.text for c in row.cells][5:] == ["2026-11-26", "2026-11-30", "5", "整改中"]
