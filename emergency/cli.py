@@ -69,6 +69,15 @@ def _register_hazards() -> None:
 
 _register_hazards()
 
+
+def _register_warnings() -> None:
+    from emergency.cli_warnings import warning_app
+
+    app.add_typer(warning_app, name="warning")
+
+
+_register_warnings()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

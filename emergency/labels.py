@@ -348,3 +348,6 @@ DEFAULT_RESPONSIBLE = "你单位主要负责人"
 
 SUPERVISED_MARK = "挂牌督办"
 """How a 重大事故隐患 reported to the district is marked in lists."""
+
+OWN_WARNING_HEADLINE = "{sender}发布{type}{colour}预警"
+"""The headline of a warning the office issues itself (e.g. 长春市绿园区正阳街道办事处发布城市内涝橙色预警)."""

@@ -13,6 +13,7 @@ from emergency.domain.enums import Category, Severity
 from emergency.errors import RulesError
 from emergency.plans.loader import describe_location, read_yaml
 from emergency.plans.rules import TierCondition, condition_met
+from emergency.plans.warnings import OfficeArea, Publisher
 
 
 class _Data(BaseModel):
@@ -128,6 +129,8 @@ class Street(_Data):
     address: str = Field(min_length=1)
     communities: tuple[Community, ...] = Field(min_length=1)
     contacts: tuple[Contact, ...] = Field(min_length=1)
+    area: OfficeArea | None = None
+    publisher: Publisher | None = None
 
 
 def _validate_file(model: type[Any], path: Path) -> Any:
