@@ -111,7 +111,8 @@ def _concealment(known: Known, phone: Obligation, signals: Sequence[Signal], rul
     if first is None:
         return concealed(EVIDENCE["concealed_never"].format(
             known=format_local(incident.known_at), due=format_local(phone.due_at), audit=format_local(known.at)))
-    exposing = sorted((s for s in signals if s.at < first.submitted_at and s.at <= known.at), key=lambda s: s.at)
+    exposing = sorted((s for s in signals if s.at < first.submitted_at and s.at <= known.at),
+                      key=lambda s: (s.at, s.id))  # ties by id: findings must not depend on input order
     if not exposing:
         return None
     signal = exposing[0]
