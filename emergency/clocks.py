@@ -30,10 +30,11 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from emergency.db.models import Office
+from emergency.db.session import checkpoint_in_background
 from emergency.domain.clocks import ClockStep, clock_steps, plan_start
 from emergency.plans.escalation import Escalation
 from emergency.services.clocks import (
@@ -60,6 +61,9 @@ HORIZON = timedelta(seconds=5)
 
 ARM_EVERY = timedelta(seconds=1)
 """How often the heap's next steps are armed; well inside `HORIZON`, so a step is armed seconds before it is due."""
+
+CHECKPOINT_EVERY = timedelta(seconds=1)
+"""How often the clocks checkpoint SQLite's WAL themselves, so that their commits never have to."""
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 """Any instant: the escalation's steps are computed once for it, and shifted to each deadline."""
@@ -104,6 +108,11 @@ class Clocks:
                                 max_instances=1, coalesce=True)
         self._scheduler.add_job(self._watch, "interval", seconds=WATCH_EVERY.total_seconds(), id="watch",
                                 max_instances=1, coalesce=True)
+        bind = self._sessions.kw.get("bind")
+        checkpoint = checkpoint_in_background(bind) if isinstance(bind, Engine) else None
+        if checkpoint is not None:
+            self._scheduler.add_job(checkpoint, "interval", seconds=CHECKPOINT_EVERY.total_seconds(), id="checkpoint",
+                                    max_instances=1, coalesce=True)
         # What exists now (modules, the engine, the heap) lives as long as the process: keep the collector's full
         # passes from rescanning it, or each pass pauses every thread, a deadline passing then included, for
         # 0.1 s and more (bench.clocks). Frozen objects are still freed by reference counting when released.
@@ -118,7 +127,8 @@ class Clocks:
     def pending_jobs(self) -> int:
         """Return how many steps are waiting: armed as APScheduler jobs, or in the heap."""
         with self._heap_lock:
-            return len(self._scheduler.get_jobs()) - 2 + len(self._later)
+            steps = [job for job in self._scheduler.get_jobs() if job.id not in ("arm", "watch", "checkpoint")]
+            return len(steps) + len(self._later)
 
     def _arm(self, ob: ObligationInfo, done: set[str] | None = None) -> dict[str, int]:
         steps = clock_steps(ob.due_at, self._escalation)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,31 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def checkpoint_in_background(engine: Engine) -> Callable[[], None] | None:
+    """On SQLite, keep this engine's commits from checkpointing the WAL; return the checkpoint to run instead.
+
+    A commit that crosses SQLite's auto-checkpoint threshold (1,000 pages) copies the WAL into the database and
+    syncs it to disk; on a busy disk that stalled the deadline clocks' commits for up to a second and more
+    (`bench.clocks`: p99 0.17 s with the database on disk against 0.05 s on tmpfs). The clocks run the returned
+    function every second from their own connection instead: a PASSIVE checkpoint lets writers go on appending
+    to the WAL meanwhile. Other processes keep SQLite's default. Returns None for other databases.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+
+    @event.listens_for(engine, "connect")
+    def _no_autocheckpoint(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+    engine.dispose()  # connections already pooled were opened with the default
+
+    def checkpoint() -> None:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    return checkpoint
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
