@@ -351,3 +351,48 @@ SUPERVISED_MARK = "挂牌督办"
 
 OWN_WARNING_HEADLINE = "{sender}发布{type}{colour}预警"
 """The headline of a warning the office issues itself (e.g. 长春市绿园区正阳街道办事处发布城市内涝橙色预警)."""
+
+WARNING_NOTICE_TITLES: dict[WarningAction, str] = {
+    WarningAction.ISSUED: "关于{type}{colour}预警的通知",
+    WarningAction.UPDATED: "关于{type}{colour}预警更新的通知",
+    WarningAction.RAISED: "关于{type}预警升级为{colour}的通知",
+    WarningAction.LOWERED: "关于{type}预警降级为{colour}的通知",
+    WarningAction.LIFTED: "关于解除{type}{colour}预警的通知",
+    WarningAction.CANCELLED: "关于撤销{type}{colour}预警的通知",
+}
+"""The title of a 预警信息通知 for each step of a warning passed down to communities and grids."""
+
+WARNING_NOTICE_CHANGES: dict[WarningAction, str] = {
+    WarningAction.ISSUED: "{at}，{sender}发布{type}{colour}预警",
+    WarningAction.UPDATED: "{at}，{sender}更新了{type}{colour}预警的内容",
+    WarningAction.RAISED: "{at}，{sender}将{type}预警由{previous}升级为{colour}",
+    WarningAction.LOWERED: "{at}，{sender}将{type}预警由{previous}降级为{colour}",
+    WarningAction.LIFTED: "{at}，{type}{colour}预警解除",
+    WarningAction.CANCELLED: "{at}，{type}{colour}预警撤销（该预警系误发）",
+}
+"""The notice's first sentence: what happened to the warning."""
+
+WARNING_NOTICE_NUMBER = "正阳应急预警〔{year}〕{number}号"
+"""The 发文字号 of a 预警信息通知 (one number per step passed down; each community's and grid's copy shares it)."""
+
+WARNING_NOTICE_SUBJECT = "【预警信息通知】{recipient}：{title}"
+WARNING_NOTICE_MESSAGE = "{drill}{recipient}：{change}。{headline}。请于{deadline}前签收{how}。"
+WARNING_NOTICE_LINK = "，签收链接：{link}"
+WARNING_NOTICE_NO_LINK = "，电话告知街道应急值班室，由值班员登记签收"
+"""The outbox subject of a notice and the short robot message that carries its acknowledgement link."""
+
+WARNING_DRILL_MARK = "【演练】"
+"""Marks a drill warning's robot message text (the robot channels mark the heading themselves)."""
+
+WARNING_ACK_LABEL = "预警{warning}签收：{recipient}"
+"""The label of a notice's acknowledgement obligation (its deadline clock)."""
+
+WARNING_ACK_CLOCK_MESSAGES: dict[str, str] = {
+    "reminder": "【预警签收提醒】{label}：应于{due}前签收，尚未签收；请{recipient}电话督促（{rule}）。",
+    "breach": "【预警未签收】{label}：签收时限{due}已过仍未签收；请{recipient}立即电话通知并登记签收。",
+    "escalation": "【预警未签收督办】{label}：签收时限{due}已过仍未签收，请{recipient}督办。",
+}
+"""The clocks' messages for an unacknowledged 预警信息通知 (never a 迟报: that is a reporting finding)."""
+
+WARNING_NO_COLOUR = "未标明颜色级别"
+"""Where a notice names a warning's colour and the upstream message gave none."""

@@ -32,6 +32,7 @@ from emergency.labels import (
     REPORT_KIND_LABELS,
     SIGNOFF_LABEL,
     SIGNOFF_SOURCE,
+    WARNING_ACK_CLOCK_MESSAGES,
 )
 from emergency.plans.rules import ReportingRules
 from emergency.services.incidents import incident_audit
@@ -155,6 +156,9 @@ def fire_step(session: Session, *, obligation_id: int, step: ClockStep, now: dat
     return "fired"
 
 
+SUBJECT_MESSAGES = {"rectification": RECTIFICATION_CLOCK_MESSAGES, "warning_ack": WARNING_ACK_CLOCK_MESSAGES}
+"""The clocks' wording for obligations other than reports (a 整改 deadline, a 预警信息通知's 签收)."""
+
 FIRE_BATCH = 100
 """At most this many steps are fired in one transaction (bounds how long the clocks hold SQLite's write lock)."""
 
@@ -238,7 +242,7 @@ def _check_step(session: Session, row: ObligationRow | None, step: ClockStep, no
     if recipient is None:  # one lookup per office and role for one moment (*now*) in one transaction
         recipient = recipients[(office_id, step.who)] = _recipient(session, office_id=office_id, who=step.who, at=now)
     title = incident.title if incident else row.label
-    messages = RECTIFICATION_CLOCK_MESSAGES if row.subject == "rectification" else CLOCK_MESSAGES
+    messages = SUBJECT_MESSAGES.get(row.subject, CLOCK_MESSAGES)
     text = messages[step.kind].format(label=row.label, title=title, due=format_local(row.due_at),
                                      recipient=recipient, rule=row.rule)
     return _Firing(row, step, recipient, title, text)
