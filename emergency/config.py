@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from emergency.clock import Clock, FixedClock, SystemClock
@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     templates_dir: Path = DEFAULT_PLANS_DIR.parent / "templates"
     """The document templates office staff edit in Word or WPS."""
 
+    ack_secret: SecretStr | None = None
+    """The key of the HMAC-SHA256 that signs each 预警信息通知's acknowledgement link; unset, notices carry no link
+    and are acknowledged by phone (`emergency warning ack`)."""
+
+    ack_base_url: str = "http://127.0.0.1:8765/"
+    """Where `emergency warning ack-server` is reached by communities and grids (the links point there)."""
+
     now: datetime | None = Field(default=None)
     """Freeze the clock at this instant (replays, demos, tests); must carry a UTC offset."""
 
@@ -49,6 +56,16 @@ class Settings(BaseSettings):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("EMERGENCY_NOW needs a UTC offset, e.g. 2026-03-01T08:10:00+08:00")
+        return value
+
+    @field_validator("ack_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("must be an http(s) URL without query, e.g. https://yj.example.gov.cn/")
         return value
 
     def resolved_database_url(self) -> str:

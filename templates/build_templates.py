@@ -824,6 +824,54 @@ def rectification_notice() -> DocumentObject:
     return doc
 
 
+def warning_notice() -> DocumentObject:
+    """预警信息通知: one step of a warning passed down to one community or grid (下行文), its actions and 签收."""
+    doc = new_document("预警信息通知")
+    drill_marker(doc)
+    masthead(doc, upward=False)
+    title(doc)
+    body(doc, "{{ change }}。现将有关情况通知如下：")
+    heading(doc, "一、预警信息")
+    body(doc, "预警类型：{{ type_name }}。")
+    body(doc, "预警级别：{{ colour }}{% if grade %}（{{ grade }}）{% endif %}。")
+    body(doc, "发布单位：{{ sender }}。")
+    body(doc, "预警标题：{{ headline }}。")
+    body(doc, "影响区域：{{ area }}。")
+    body(doc, "生效时间：{{ onset }}{% if expires %}；失效时间：{{ expires }}{% endif %}。")
+    tag(doc, "if description")
+    body(doc, "预警内容：{{ description }}")
+    tag(doc, "endif")
+    tag(doc, "if closing")
+    heading(doc, "二、有关要求")
+    body(doc, "接到本通知后，可结束本预警期间采取的有关措施，转入常态工作；继续做好值班值守和巡查，发现险情立即报告"
+              "街道应急值班室。")
+    tag(doc, "else")
+    heading(doc, "二、应对措施")
+    tag(doc, "if actions")
+    body(doc, "按照{{ plan_name }}，{{ colour }}预警须落实下列措施，请对照分工抓好落实：")
+    tag(doc, "for a in actions")
+    body(doc, "{{ a.no }}. {{ a.text }}（{{ a.owner }}{% if a.within %}，{{ a.within }}{% endif %}）。")
+    tag(doc, "endfor")
+    tag(doc, "else")
+    body(doc, "本预警未标明颜色级别，请按照发布单位的防御指引做好防范，加强值班值守和巡查。")
+    tag(doc, "endif")
+    tag(doc, "if instruction")
+    body(doc, "防御指引：{{ instruction }}")
+    tag(doc, "endif")
+    tag(doc, "endif")
+    heading(doc, "三、签收要求")
+    body(doc, "请于{{ ack_deadline }}前签收本通知，逾期未签收的，将按值班制度逐级提醒、督办。")
+    tag(doc, "if ack_url")
+    body(doc, "签收方式一：打开回执链接{{ ack_url }}，填写签收人姓名后确认签收。")
+    body(doc, "签收方式二：电话告知街道应急值班室（{{ duty_phone }}），由值班员登记签收。")
+    tag(doc, "else")
+    body(doc, "签收方式：电话告知街道应急值班室（{{ duty_phone }}），由值班员登记签收。")
+    tag(doc, "endif")
+    body(doc, "联系人：{{ contact }}，联系电话：{{ contact_phone }}。")
+    signature(doc)
+    return doc
+
+
 TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
     "report_initial.docx": report_initial,
     "report_follow_up.docx": report_follow_up,
@@ -831,6 +879,7 @@ TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
     "monthly_timeliness.docx": monthly_timeliness,
     "inspection_ledger.docx": inspection_ledger,
     "rectification_notice.docx": rectification_notice,
+    "warning_notice.docx": warning_notice,
 }
 
 

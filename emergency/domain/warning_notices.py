@@ -151,9 +151,3 @@ def rates(states: Iterable[tuple[bool, bool]]) -> Rates:
         acknowledged += acked
     return Rates(total, received, acknowledged)
 
-
-def percent(rate: float | None) -> str:
-    """Return a rate as officials write it (87.5%), or — when there is none."""
-    if rate is None:
-        return "—"
-    return f"{rate * 100:.1f}%".replace(".0%", "%")

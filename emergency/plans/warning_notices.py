@@ -22,7 +22,7 @@ class _Data(BaseModel):
 class AckDeadline(_Data):
     """How many minutes after a notice is passed down its recipient must acknowledge it, and why."""
 
-    minutes: int = Field(gt=0, le=7 * 24 * 60)
+    minutes: float = Field(gt=0, le=7 * 24 * 60)
     source: str = Field(min_length=1)
 
 

@@ -19,7 +19,6 @@ from emergency.domain.warning_notices import (
     due_recipients,
     notice_event,
     notice_key,
-    percent,
     rates,
     recipients_for,
     signature_ok,
@@ -143,9 +142,3 @@ def test_rates_are_shares_of_the_recipients(states: list[tuple[bool, bool]]) -> 
     else:
         assert result.received_rate is None and result.acknowledged_rate is None
 
-
-def test_rates_print_as_officials_write_them() -> None:
-    """7 of 8 is 87.5%, all is 100%, none to tell is —."""
-    assert percent(rates([(True, True)] * 7 + [(False, False)]).acknowledged_rate) == "87.5%"
-    assert percent(rates([(True, True)]).received_rate) == "100%"
-    assert percent(rates([]).received_rate) == "—"
