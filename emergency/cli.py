@@ -71,6 +71,7 @@ _register_hazards()
 
 
 def _register_warnings() -> None:
+    import emergency.cli_warning_notices  # noqa: F401  (adds ack, ack-server and pass-down to warning_app)
     from emergency.cli_warnings import warning_app
 
     app.add_typer(warning_app, name="warning")
