@@ -321,6 +321,13 @@ MONITORING_KIND_LABELS: dict[MonitoringKind, str] = {
     MonitoringKind.RAINFALL: "降雨量",
 }
 
+MONITORING_WARNING_HEADLINE = "{sender}发布{type}{colour}预警（{point}）"
+"""The headline of a monitoring point's warning (…发布城市内涝黄色预警（万福街铁路桥下低洼路段积水监测）)."""
+
+MONITORING_WARNING_DESCRIPTION = ("{point}（{location}）{kind}监测值{value}{unit}（{time}）。{colour}预警：达到{raise_at}{unit}"
+                                  "发布，低于{clear_below}{unit}解除（依据：{source}）。")
+"""The description of a monitoring point's warning: the reading that set the level and the level's thresholds."""
+
 RECTIFICATION_LABEL = "隐患{number}整改"
 """The label of a hazard's rectification obligation (its deadline clock)."""
 
