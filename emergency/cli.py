@@ -79,6 +79,15 @@ def _register_warnings() -> None:
 
 _register_warnings()
 
+
+def _register_monitoring() -> None:
+    from emergency.cli_monitoring import monitoring_app
+
+    app.add_typer(monitoring_app, name="monitoring")
+
+
+_register_monitoring()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -428,7 +437,8 @@ def report_render(
         out.print(f"Wrote {convert_to_pdf(path, path.parent)}", markup=False)
 
 
-FLOW_NAMES = "response, reporting, signoff, delivery, daily-audit, monthly-timeliness, inspection, inspection-report"
+FLOW_NAMES = ("response, reporting, signoff, delivery, daily-audit, monthly-timeliness, inspection, inspection-report, "
+              "monitoring, feeds")
 
 
 @app.command("run")

@@ -122,6 +122,7 @@ def warning_import(
     failed = sum(1 for o in outcomes if o.error is not None)
     if not as_json:
         out.print(f"{len(outcomes)} message(s), {failed} failed.", markup=False)
+    _pass_down(runtime, plan, street, quiet=as_json)
     if failed:
         raise typer.Exit(1)
 
@@ -157,6 +158,7 @@ def warning_issue(
                                 area_desc=area_desc, onset=_time(onset, "--onset"), expires=_time(expires, "--expires"),
                                 drill=drill)
         _print_warning(warning, plan, as_json)
+    _pass_down(runtime, plan, street, quiet=as_json)
 
 
 @warning_app.command("update")
@@ -186,6 +188,7 @@ def warning_update(
                                  description=description, instruction=instruction,
                                  expires=_time(expires, "--expires"), reason=reason)
         _print_warning(warning, plan, as_json)
+    _pass_down(runtime, plan, street, quiet=as_json)
 
 
 @warning_app.command("lift")
@@ -209,6 +212,7 @@ def warning_lift(
         warning = lift_warning(session, office=office, warning_id=warning_id, publisher=street.publisher,
                                now=runtime.now, actor=by, reason=reason, cancelled=cancel)
         _print_warning(warning, plan, as_json)
+    _pass_down(runtime, plan, street, quiet=as_json)
 
 
 @warning_app.command("list")
@@ -246,7 +250,9 @@ def warning_show(
     warning_id: Annotated[int, typer.Argument(help="The warning's number.")],
     as_json: JsonOption = False,
 ) -> None:
-    """Show one warning: its level, text, history and the plan's checklist for its type and level."""
+    """Show one warning: its level, text, history, the plan's checklist for its type and level, and its pass-down
+    (转发到位率: per community and grid who received the latest notice, who acknowledged, when and by whom)."""
+    from emergency.cli_warning_notices import show_with_receipts
     from emergency.runtime import open_runtime
     from emergency.services.incidents import get_office
     from emergency.services.warnings import get_warning
@@ -255,7 +261,8 @@ def warning_show(
     plan, _street = _context(runtime)
     with runtime.sessions.begin() as session:
         office = get_office(session, name=runtime.settings.office)
-        _print_warning(get_warning(session, office=office, warning_id=warning_id), plan, as_json)
+        show_with_receipts(session, warning=get_warning(session, office=office, warning_id=warning_id), plan=plan,
+                           as_json=as_json)
 
 
 @warning_app.command("export")
@@ -283,6 +290,13 @@ def warning_export(
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_bytes(data)
     out.print(f"Wrote {out_file} ({len(data)} bytes).", markup=False)
+
+
+def _pass_down(runtime: Runtime, plan: WarningPlan, street: Street, *, quiet: bool) -> None:
+    """Pass down to communities and grids what the command changed (emergency.cli_warning_notices)."""
+    from emergency.cli_warning_notices import after_change
+
+    after_change(runtime, plan, street, quiet=quiet)
 
 
 def warning_document(warning: WarningRow, plan: WarningPlan, *, events: bool = True) -> dict[str, Any]:

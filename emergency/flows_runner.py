@@ -26,6 +26,8 @@ FLOWS: dict[str, tuple[str, str]] = {
     "monthly-timeliness": ("flows.audit_flow", "monthly_timeliness"),
     "inspection": ("flows.inspection_flow", "inspection_planning"),
     "inspection-report": ("flows.inspection_report_flow", "inspection_report"),
+    "monitoring": ("flows.monitoring_flow", "monitoring_poll"),
+    "feeds": ("flows.feed_flow", "feed_poll"),
 }
 
 

@@ -9,8 +9,10 @@ from prefect.schedules import Cron, Interval
 
 from flows.audit_flow import daily_audit, monthly_timeliness
 from flows.delivery_flow import outbox_delivery
+from flows.feed_flow import feed_poll
 from flows.inspection_flow import inspection_planning
 from flows.inspection_report_flow import inspection_report
+from flows.monitoring_flow import monitoring_poll
 from flows.reporting_flow import incident_reporting
 from flows.response_flow import incident_response
 from flows.signoff_flow import report_signoff
@@ -35,6 +37,12 @@ def build_deployments() -> list[RunnerDeployment]:
                                           description="隐患排查计划：每日7时生成到期排查任务并通知网格长"),
         inspection_report.to_deployment(name="inspection-report", schedules=[Cron("30 9 1 * *", timezone=TZ)],
                                         description="隐患排查治理台账（每月1日9时30分，上月）"),
+        # Water at a low point can rise a band within minutes in a rainstorm: poll the points every 2 minutes; upstream
+        # warnings come through feeds polled every 5 minutes (conditional requests make an unchanged poll cheap).
+        monitoring_poll.to_deployment(name="monitoring", schedules=[Interval(timedelta(minutes=2), timezone=TZ)],
+                                      description="监测预警：轮询监测点读数，按阈值发布、升级、降级、解除预警"),
+        feed_poll.to_deployment(name="feeds", schedules=[Interval(timedelta(minutes=5), timezone=TZ)],
+                                description="上级预警信息：轮询订阅源，导入新的 CAP 预警消息"),
     ]
     # to_deployment is sync here (called outside an event loop), so every item is a RunnerDeployment.
     return [d for d in built if isinstance(d, RunnerDeployment)]

@@ -69,6 +69,17 @@ def _within(minutes: int | None) -> str:
     return f"{minutes}分钟内"
 
 
+def _lines(text: str) -> list[str]:
+    """Return a text's non-empty lines, each a paragraph of the notice."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _is_checklist(instruction: str, checklist: Sequence[ChecklistItem]) -> bool:
+    """Return whether a warning's instruction is the plan's checklist (the office's own warnings default to it),
+    which the notice already lists under 应对措施."""
+    return bool(checklist) and all(item.text in instruction for item in checklist)
+
+
 def warning_notice_context(*, office: str, facts: WarningFacts, recipient: str, document_number: str,
                            checklist: Sequence[ChecklistItem], plan_name: str, ack_due: datetime,
                            ack_url: str | None, duty_phone: str, contact: str, contact_phone: str,
@@ -89,8 +100,8 @@ def warning_notice_context(*, office: str, facts: WarningFacts, recipient: str, 
         "area": facts.area or "本街道辖区",
         "onset": chinese_time(facts.onset or facts.at),
         "expires": chinese_time(facts.expires) if facts.expires else "",
-        "description": facts.description.strip(),
-        "instruction": facts.instruction.strip(),
+        "description": _lines(facts.description),
+        "instruction": [] if _is_checklist(facts.instruction, checklist) else _lines(facts.instruction),
         "closing": facts.action in CLOSING_ACTIONS,
         "plan_name": plan_name,
         "actions": [{"no": n, "text": item.text, "owner": item.owner_zh, "within": _within(item.within_minutes)}
