@@ -9,6 +9,8 @@ from emergency.domain.enums import (
     CapStatus,
     Category,
     Channel,
+    DrillKind,
+    DrillStatus,
     FindingType,
     HazardAction,
     HazardCategory,
@@ -18,10 +20,15 @@ from emergency.domain.enums import (
     InspectionStatus,
     MonitoringKind,
     ObligationKind,
+    PlanKind,
+    PlanReviewReason,
     RecipientKind,
     ReportKind,
     RiskLevel,
     Severity,
+    SupplyMovementKind,
+    SupportKind,
+    SupportStatus,
     WarningAction,
     WarningLevel,
     WarningOrigin,
@@ -403,3 +410,48 @@ WARNING_ACK_CLOCK_MESSAGES: dict[str, str] = {
 
 WARNING_NO_COLOUR = "未标明颜色级别"
 """Where a notice names a warning's colour and the upstream message gave none."""
+
+PLAN_KIND_LABELS: dict[PlanKind, str] = {
+    PlanKind.GENERAL: "总体应急预案",
+    PlanKind.SPECIAL: "专项应急预案",
+}
+
+PLAN_REVIEW_REASON_LABELS: dict[PlanReviewReason, str] = {
+    PlanReviewReason.CYCLE: "到期评估",
+    PlanReviewReason.DRILL_GAP: "演练发现问题",
+    PlanReviewReason.INCIDENT_GAP: "突发事件应对发现问题",
+}
+
+DRILL_KIND_LABELS: dict[DrillKind, str] = {
+    DrillKind.TABLETOP: "桌面推演",
+    DrillKind.FIELD: "实战演练",
+}
+
+DRILL_STATUS_LABELS: dict[DrillStatus, str] = {
+    DrillStatus.SCHEDULED: "已计划",
+    DrillStatus.HELD: "已举行",
+    DrillStatus.CANCELLED: "已取消",
+}
+
+SUPPLY_MOVEMENT_LABELS: dict[SupplyMovementKind, str] = {
+    SupplyMovementKind.IN: "入库",
+    SupplyMovementKind.OUT: "出库",
+    SupplyMovementKind.ISSUED: "调拨使用",
+    SupplyMovementKind.RETURNED: "归还入库",
+    SupplyMovementKind.WRITTEN_OFF: "报废核销",
+    SupplyMovementKind.STOCKTAKE_ADJUST: "盘点调整",
+}
+
+SUPPORT_KIND_LABELS: dict[SupportKind, str] = {
+    SupportKind.PEOPLE: "人员",
+    SupportKind.FUNDS: "资金",
+    SupportKind.MATERIALS: "物资",
+}
+
+SUPPORT_STATUS_LABELS: dict[SupportStatus, str] = {
+    SupportStatus.REQUESTED: "已请示",
+    SupportStatus.ANSWERED: "已答复",
+    SupportStatus.PARTLY_ANSWERED: "部分答复",
+    SupportStatus.REFUSED: "不予支持",
+    SupportStatus.CLOSED: "已办结",
+}

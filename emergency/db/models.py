@@ -120,6 +120,8 @@ class ResponseRow(Base):
     severity: Mapped[str] = mapped_column(String(4))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The approved version (plan_versions) in force when the response started; None when none was approved yet.
+    plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"), nullable=True, index=True)
 
 
 class DraftRow(Base):
@@ -561,3 +563,198 @@ class WarningNoticeRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     ack_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class PlanVersionRow(Base):
+    """An approved version of a plan (应急预案), stored with the hash of its canonical content."""
+
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("office_id", "slug", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_path: Mapped[str] = mapped_column(Text, default="")
+    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    effective_from: Mapped[date] = mapped_column(Date)
+    # The instant the next approved version took effect; None while this one is (or will be) in force.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    review_due: Mapped[date] = mapped_column(Date, index=True)
+    review_reason: Mapped[str] = mapped_column(String(16))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    review_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DrillRow(Base):
+    """A drill (应急演练) of a plan: scheduled, then held with its evaluation and the problems it found."""
+
+    __tablename__ = "drills"
+    __table_args__ = (UniqueConstraint("office_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    plan_slug: Mapped[str] = mapped_column(String(64), index=True)
+    plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    scenario: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(Text, default="")
+    organiser: Mapped[str] = mapped_column(String(100), default="")
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    participants: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    evaluation: Mapped[str] = mapped_column(Text, default="")
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    drill_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)
+    document_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SupplyStoreRow(Base):
+    """A store of emergency supplies (应急物资储备点) with its keeper."""
+
+    __tablename__ = "supply_stores"
+    __table_args__ = (UniqueConstraint("office_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    location: Mapped[str] = mapped_column(Text, default="")
+    keeper: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SupplyItemRow(Base):
+    """A kind of supply (物资品种): code, name, unit and category; the office's own minimum, if it set one."""
+
+    __tablename__ = "supply_items"
+    __table_args__ = (UniqueConstraint("office_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(32))
+    spec: Mapped[str] = mapped_column(Text, default="")
+    min_stock: Mapped[Decimal | None] = mapped_column(Numeric(18, 3), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SupplyBatchRow(Base):
+    """A batch of one item in one store, with its book quantity and expiry date (保质期/有效期)."""
+
+    __tablename__ = "supply_batches"
+    __table_args__ = (UniqueConstraint("store_id", "item_id", "batch_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("supply_stores.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("supply_items.id"), index=True)
+    batch_no: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 3))
+    expires_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    supplier: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SupplyMovementRow(Base):
+    """A change of book stock; `quantity` is signed (+ in/returned, - out/issued/written off, ± stocktake)."""
+
+    __tablename__ = "supply_movements"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("supply_stores.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("supply_items.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("supply_batches.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 3))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    by: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
+    support_request_id: Mapped[int | None] = mapped_column(ForeignKey("support_requests.id"), nullable=True)
+    stocktake_id: Mapped[int | None] = mapped_column(ForeignKey("stocktakes.id"), nullable=True)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StocktakeRow(Base):
+    """A stocktake (盘点) of one store: each line counted against the book."""
+
+    __tablename__ = "stocktakes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("supply_stores.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by: Mapped[str] = mapped_column(String(64))
+    lines: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SupportRequestRow(Base):
+    """A request to the district for people, funds or materials (人、财、物支援请示), tracked to its answer."""
+
+    __tablename__ = "support_requests"
+    __table_args__ = (UniqueConstraint("office_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    addressed_to: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    document_path: Mapped[str | None] = mapped_column(Text, nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    arrivals: Mapped[list[SupportArrivalRow]] = relationship(back_populates="request",
+                                                             order_by="SupportArrivalRow.id")
+
+
+class SupportArrivalRow(Base):
+    """What arrived against a support request (people, money or materials), and who received it."""
+
+    __tablename__ = "support_arrivals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    what: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal | None] = mapped_column(Numeric(18, 3), nullable=True)
+    unit: Mapped[str] = mapped_column(String(16), default="")
+    received_by: Mapped[str] = mapped_column(String(64))
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("supply_stores.id"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    request: Mapped[SupportRequestRow] = relationship(back_populates="arrivals")

@@ -287,3 +287,62 @@ class MonitoringKind(StrEnum):
     WATER_LEVEL = "water_level"
     GAS_CONCENTRATION = "gas_concentration"
     RAINFALL = "rainfall"
+
+
+class PlanKind(StrEnum):
+    """The general plan (总体应急预案) or a special plan (专项应急预案)."""
+
+    GENERAL = "general"
+    SPECIAL = "special"
+
+
+class PlanReviewReason(StrEnum):
+    """Why a plan version is due for review: its cycle ran out, or a drill or an incident exposed a gap."""
+
+    CYCLE = "cycle"
+    DRILL_GAP = "drill_gap"
+    INCIDENT_GAP = "incident_gap"
+
+
+class DrillKind(StrEnum):
+    """桌面推演 (tabletop) or 实战演练 (field)."""
+
+    TABLETOP = "tabletop"
+    FIELD = "field"
+
+
+class DrillStatus(StrEnum):
+    """Where a drill stands."""
+
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    CANCELLED = "cancelled"
+
+
+class SupplyMovementKind(StrEnum):
+    """Why book stock changed; the movement's signed quantity carries the direction."""
+
+    IN = "in"
+    OUT = "out"
+    ISSUED = "issued"
+    RETURNED = "returned"
+    WRITTEN_OFF = "written_off"
+    STOCKTAKE_ADJUST = "stocktake_adjust"
+
+
+class SupportKind(StrEnum):
+    """What the office asks the district for (人、财、物)."""
+
+    PEOPLE = "people"
+    FUNDS = "funds"
+    MATERIALS = "materials"
+
+
+class SupportStatus(StrEnum):
+    """A support request from 请示 to its answer and close."""
+
+    REQUESTED = "requested"
+    ANSWERED = "answered"
+    PARTLY_ANSWERED = "partly_answered"
+    REFUSED = "refused"
+    CLOSED = "closed"
