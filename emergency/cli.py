@@ -438,7 +438,7 @@ def report_render(
 
 
 FLOW_NAMES = ("response, reporting, signoff, delivery, daily-audit, monthly-timeliness, inspection, inspection-report, "
-              "monitoring, feeds")
+              "monitoring, feeds, pass-down")
 
 
 @app.command("run")

@@ -21,23 +21,9 @@ if TYPE_CHECKING:
     from emergency.plans.schema import Street
     from emergency.plans.warnings import WarningPlan
     from emergency.runtime import Runtime
-    from emergency.services.warning_notices import NoticeSummary, PassDownSetup, Receipts
+    from emergency.services.warning_notices import NoticeSummary, Receipts
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
-
-
-def pass_down_setup(runtime: Runtime, plan: WarningPlan) -> PassDownSetup:
-    """Return what passing down needs, from the settings: plans, routes, folders, and the link secret if set."""
-    from emergency.delivery_config import load_delivery
-    from emergency.plans.warning_notices import load_warning_notice_plan
-    from emergency.services.warning_notices import AckLinks, PassDownSetup
-
-    settings = runtime.settings
-    secret = settings.ack_secret.get_secret_value() if settings.ack_secret is not None else ""
-    return PassDownSetup(plan=load_warning_notice_plan(settings.plans_dir), warning_plan=plan,
-                         delivery=load_delivery(settings.plans_dir), out_dir=settings.output_dir,
-                         templates_dir=settings.templates_dir,
-                         links=AckLinks(settings.ack_base_url, secret) if secret else None)
 
 
 def pass_down_now(runtime: Runtime, plan: WarningPlan, street: Street, *,
@@ -46,15 +32,15 @@ def pass_down_now(runtime: Runtime, plan: WarningPlan, street: Street, *,
     down one warning's latest step, or every warning with a step not yet passed down."""
     from emergency.services.incidents import get_office
     from emergency.services.organisation import load_street_into
-    from emergency.services.warning_notices import pass_down, pass_down_pending
+    from emergency.services.warning_notices import pass_down, pass_down_all, setup_from_settings
 
-    setup = pass_down_setup(runtime, plan)
+    setup = setup_from_settings(runtime.settings, plan)
     with runtime.sessions.begin() as session:
         office = get_office(session, name=runtime.settings.office)
+        if warning_id is None:
+            return pass_down_all(session, office=office, street=street, setup=setup, now=runtime.now)
         load_street_into(session, office=office, street=street)
-        if warning_id is not None:
-            return pass_down(session, office=office, warning_id=warning_id, setup=setup, now=runtime.now)
-        return pass_down_pending(session, office=office, setup=setup, now=runtime.now)
+        return pass_down(session, office=office, warning_id=warning_id, setup=setup, now=runtime.now)
 
 
 def after_change(runtime: Runtime, plan: WarningPlan, street: Street, *, quiet: bool = False) -> None:

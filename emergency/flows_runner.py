@@ -28,6 +28,7 @@ FLOWS: dict[str, tuple[str, str]] = {
     "inspection-report": ("flows.inspection_report_flow", "inspection_report"),
     "monitoring": ("flows.monitoring_flow", "monitoring_poll"),
     "feeds": ("flows.feed_flow", "feed_poll"),
+    "pass-down": ("flows.warning_notice_flow", "warning_pass_down"),
 }
 
 

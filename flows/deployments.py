@@ -16,6 +16,7 @@ from flows.monitoring_flow import monitoring_poll
 from flows.reporting_flow import incident_reporting
 from flows.response_flow import incident_response
 from flows.signoff_flow import report_signoff
+from flows.warning_notice_flow import warning_pass_down
 
 TZ = "Asia/Shanghai"
 
@@ -43,6 +44,10 @@ def build_deployments() -> list[RunnerDeployment]:
                                       description="监测预警：轮询监测点读数，按阈值发布、升级、降级、解除预警"),
         feed_poll.to_deployment(name="feeds", schedules=[Interval(timedelta(minutes=5), timezone=TZ)],
                                 description="上级预警信息：轮询订阅源，导入新的 CAP 预警消息"),
+        # Whatever made a warning step (a feed, a monitoring point, the office by hand), it reaches the communities
+        # and grids within a minute; red and orange must be acknowledged within 30 (plans/warning-notices.yaml).
+        warning_pass_down.to_deployment(name="pass-down", schedules=[Interval(timedelta(minutes=1), timezone=TZ)],
+                                        description="预警信息传递：新的预警及其升级、降级、解除转发至各社区、网格"),
     ]
     # to_deployment is sync here (called outside an event loop), so every item is a RunnerDeployment.
     return [d for d in built if isinstance(d, RunnerDeployment)]

@@ -23,6 +23,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from emergency.clock import isoformat_local, to_local
+from emergency.config import Settings
 from emergency.db.models import (
     ClockEventRow,
     CommunityRow,
@@ -36,7 +37,7 @@ from emergency.db.models import (
     WarningNoticeRow,
     WarningRow,
 )
-from emergency.delivery_config import DeliveryConfig
+from emergency.delivery_config import DeliveryConfig, load_delivery
 from emergency.domain.enums import AckChannel, RecipientKind, WarningAction, WarningLevel, WarningStatus
 from emergency.domain.warning_notices import (
     NOTIFIED_ACTIONS,
@@ -54,12 +55,13 @@ from emergency.domain.warning_notices import (
 )
 from emergency.errors import EmergencyError, InputError, NotFoundError
 from emergency.labels import WARNING_ACK_LABEL, WARNING_NOTICE_NUMBER, WARNING_NOTICE_SUBJECT
-from emergency.plans.warning_notices import WarningNoticePlan
+from emergency.plans.schema import Street
+from emergency.plans.warning_notices import WarningNoticePlan, load_warning_notice_plan
 from emergency.plans.warnings import WarningPlan
 from emergency.reporting.documents import render_document
 from emergency.reporting.warning_notices import WarningFacts, notice_title, robot_text, warning_notice_context
 from emergency.services.clocks import MET, OPEN, SUPERSEDED, WAITING
-from emergency.services.organisation import shift_at
+from emergency.services.organisation import load_street_into, shift_at
 from emergency.services.outbox import enqueue_routed
 from emergency.services.warnings import get_warning
 
@@ -114,6 +116,23 @@ class NoticeSummary:
     outbox_ids: tuple[int, ...]
     ack_due: datetime
     ack_url: str | None
+
+
+def setup_from_settings(settings: Settings, warning_plan: WarningPlan) -> PassDownSetup:
+    """Return what passing down needs, from the settings: plans, routes, folders, and the link secret if set."""
+    secret = settings.ack_secret.get_secret_value().strip() if settings.ack_secret is not None else ""
+    return PassDownSetup(plan=load_warning_notice_plan(settings.plans_dir), warning_plan=warning_plan,
+                         delivery=load_delivery(settings.plans_dir), out_dir=settings.output_dir,
+                         templates_dir=settings.templates_dir,
+                         links=AckLinks(settings.ack_base_url, secret) if secret else None)
+
+
+def pass_down_all(session: Session, *, office: Office, street: Street, setup: PassDownSetup,
+                  now: datetime) -> list[NoticeSummary]:
+    """Bring the street's communities and grids up to date from plans/street.yaml, then pass down every warning
+    with a step not yet passed down (the commands after a change, and the pass-down flow)."""
+    load_street_into(session, office=office, street=street)
+    return pass_down_pending(session, office=office, setup=setup, now=now)
 
 
 # --------------------------------------------------------------------------------------------------------------
