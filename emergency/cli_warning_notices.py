@@ -51,7 +51,7 @@ def after_change(runtime: Runtime, plan: WarningPlan, street: Street, *, quiet: 
     """
     try:
         created = pass_down_now(runtime, plan, street)
-    except EmergencyError as exc:
+    except (EmergencyError, OSError) as exc:  # OSError: the output folder cannot be written
         err.print(f"error: the warning is recorded but was not passed down: {exc}; fix it, then run "
                   "`emergency warning pass-down`", markup=False)
         raise typer.Exit(1) from None
