@@ -11,6 +11,7 @@ supersedes it. Services take the caller's session and never commit.
 from __future__ import annotations
 
 import hmac
+import logging
 import re
 import secrets
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from emergency.clock import isoformat_local, to_local
@@ -53,7 +55,7 @@ from emergency.domain.warning_notices import (
     recipients_for,
     signature_ok,
 )
-from emergency.errors import EmergencyError, InputError, NotFoundError
+from emergency.errors import ConflictError, EmergencyError, InputError, NotFoundError
 from emergency.labels import WARNING_ACK_LABEL, WARNING_NOTICE_NUMBER, WARNING_NOTICE_SUBJECT
 from emergency.plans.schema import Street
 from emergency.plans.warning_notices import WarningNoticePlan, load_warning_notice_plan
@@ -64,6 +66,8 @@ from emergency.services.clocks import MET, OPEN, SUPERSEDED, WAITING
 from emergency.services.organisation import load_street_into, shift_at
 from emergency.services.outbox import enqueue_routed
 from emergency.services.warnings import get_warning
+
+log = logging.getLogger(__name__)
 
 SUBJECT = "warning_ack"
 """The obligations table's subject of a notice's acknowledgement deadline."""
@@ -208,11 +212,15 @@ def pass_down(session: Session, *, office: Office, warning_id: int, setup: PassD
     level = WarningLevel(warning.level) if warning.level else None
     checklist = setup.warning_plan.checklist(warning.warning_type, level) if level is not None else ()
     created = []
-    for recipient in recipients:
-        created.append(_notice(session, office=office, warning=warning, event=event_row, facts=facts,
-                               recipient=recipient, number=number, checklist=checklist, setup=setup, now=now,
-                               contact=(contact, contact_phone), duty_phone=duty_phone))
-        _supersede(session, [n for n in earlier if _recipient_key(n) == recipient.key], now)
+    try:  # a savepoint: another process passing the same step down at once wins on the notices' unique keys
+        with session.begin_nested():
+            for recipient in recipients:
+                created.append(_notice(session, office=office, warning=warning, event=event_row, facts=facts,
+                                       recipient=recipient, number=number, checklist=checklist, setup=setup, now=now,
+                                       contact=(contact, contact_phone), duty_phone=duty_phone))
+                _supersede(session, [n for n in earlier if _recipient_key(n) == recipient.key], now)
+    except IntegrityError:
+        raise ConflictError(f"warning {warning.id} was passed down by another process just now") from None
     return created
 
 
@@ -230,7 +238,10 @@ def pass_down_pending(session: Session, *, office: Office, setup: PassDownSetup,
         or_(WarningRow.status == WarningStatus.ACTIVE.value, told_before)).order_by(WarningRow.id)).all()
     created: list[NoticeSummary] = []
     for warning_id in ids:
-        created += pass_down(session, office=office, warning_id=warning_id, setup=setup, now=now)
+        try:
+            created += pass_down(session, office=office, warning_id=warning_id, setup=setup, now=now)
+        except ConflictError as exc:  # the other process has sent it: nothing is missing
+            log.info("%s", exc)
     return created
 
 

@@ -414,3 +414,35 @@ def test_the_real_clocks_chase_an_unacknowledged_notice_and_not_an_acknowledged_
                            now=datetime.now(UTC))
         assert not late.duplicate
         assert session.get(ObligationRow, waiting).status == "met"  # type: ignore[union-attr]
+
+
+def test_two_processes_passing_the_same_step_down_send_it_once(sessions: sessionmaker[Session], tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture, backend: str) -> None:
+    """While one unit of work holds the step's notices uncommitted, another passing down the same step stands back:
+    8 notices, not 16. (PostgreSQL lets the other read and makes it wait on the notices' keys; SQLite makes it wait
+    for the first to commit.)"""
+    import threading
+
+    seed(sessions)
+    warning_id = issue(sessions)
+    results: list[int] = []
+    started = threading.Event()
+
+    def other() -> None:
+        started.set()
+        with sessions.begin() as session:
+            office = get_office(session, name=OFFICE)
+            results.append(len(pass_down_pending(session, office=office, setup=setup_for(tmp_path), now=NOW)))
+
+    with sessions.begin() as session:
+        office = get_office(session, name=OFFICE)
+        assert len(pass_down(session, office=office, warning_id=warning_id, setup=setup_for(tmp_path), now=NOW)) == 8
+        thread = threading.Thread(target=other)
+        thread.start()
+        started.wait(5)
+        thread.join(0.5)  # it is waiting on the uncommitted keys
+    thread.join(30)
+    assert results == [0]
+    if backend == "postgresql":
+        assert f"warning {warning_id} was passed down by another process just now" in caplog.text
+    assert len(notices(sessions, warning_id)) == 8
