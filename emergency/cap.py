@@ -36,7 +36,6 @@ OLDER_CAP = {"urn:oasis:names:tc:emergency:cap:1.1": "CAP 1.1", "urn:oasis:names
 ATOM = "http://www.w3.org/2005/Atom"
 XINCLUDE = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "CAP-v1.2.xsd"
-NS = {"cap": CAP12}
 MAX_BYTES = 10 * 1024 * 1024
 """Largest document accepted (the largest real message in the samples is 460 KB, with an embedded resource)."""
 
@@ -134,7 +133,7 @@ def parse_xml(data: bytes) -> tuple[Any, str]:
         raise CapError(f"refused: {len(data)} bytes is more than the {MAX_BYTES} accepted")
     text = decode(data)
     refuse_unsafe(text)
-    body = _DECLARATION.sub("", text.lstrip("\ufeff"), count=1)
+    body = _DECLARATION.sub("", text.lstrip("\ufeff \t\r\n"), count=1)  # whitespace before <?xml: tolerated
     try:
         root = etree.fromstring(body.encode("utf-8"), _parser())
     except etree.XMLSyntaxError as exc:
@@ -204,65 +203,89 @@ def _read_alert(root: Any) -> CapMessage:
     if not validator.validate(root):
         problems = "; ".join(f"line {e.line}: {e.message}" for e in list(validator.error_log)[:3])
         raise CapError(f"not valid CAP 1.2 (CAP-v1.2.xsd): {problems}", identity=_identity(root, CAP12))
-    sent_text = _text(root, "cap:sent") or ""
+    alert = _Children(root)
+    sent_text = alert.text("sent") or ""
     sent = parse_cap_time(sent_text)
     if sent is None:  # the schema's pattern makes this unreachable; kept so a bad time never passes silently
         raise CapError(f"sent {sent_text!r} is not a CAP time", identity=_identity(root, CAP12))
     return CapMessage(
-        identifier=_text(root, "cap:identifier") or "",
-        sender=_text(root, "cap:sender") or "",
+        identifier=alert.text("identifier") or "",
+        sender=alert.text("sender") or "",
         sent=sent,
         sent_text=sent_text,
-        status=CapStatus(_text(root, "cap:status") or ""),
-        msg_type=CapMsgType(_text(root, "cap:msgType") or ""),
-        scope=_text(root, "cap:scope") or "",
-        references=parse_references(_text(root, "cap:references") or ""),
-        infos=tuple(_read_info(info) for info in root.iterfind("cap:info", NS)),
-        note=_text(root, "cap:note"),
+        status=CapStatus(alert.text("status") or ""),
+        msg_type=CapMsgType(alert.text("msgType") or ""),
+        scope=alert.text("scope") or "",
+        references=parse_references(alert.text("references") or ""),
+        infos=tuple(_read_info(info) for info in alert.all("info")),
+        note=alert.text("note"),
     )
 
 
-def _text(node: Any, path: str) -> str | None:
-    value = node.findtext(path, namespaces=NS)
-    return value.strip() if value is not None else None
+_CAP_TAG = f"{{{CAP12}}}"
 
 
-def _time(node: Any, path: str) -> datetime | None:
-    value = _text(node, path)
-    return parse_cap_time(value) if value else None
+class _Children:
+    """The CAP child elements of one element by local name, found in one pass (ElementPath per field is slow)."""
+
+    def __init__(self, element: Any) -> None:
+        self.children: dict[str, list[Any]] = {}
+        for child in element:
+            tag = child.tag
+            if isinstance(tag, str) and tag.startswith(_CAP_TAG):
+                self.children.setdefault(tag[len(_CAP_TAG):], []).append(child)
+
+    def all(self, name: str) -> list[Any]:
+        """Return every child called *name*."""
+        return self.children.get(name, [])
+
+    def text(self, name: str) -> str | None:
+        """Return the stripped text of the first child called *name* ("" when empty), or None when absent."""
+        found = self.children.get(name)
+        if not found:
+            return None
+        value = found[0].text
+        return value.strip() if value is not None else ""
+
+    def time(self, name: str) -> datetime | None:
+        """Return the first child called *name* as an aware time, or None."""
+        value = self.text(name)
+        return parse_cap_time(value) if value else None
+
+    def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
+        """Return the (valueName, value) pairs of the children called *name*."""
+        return tuple((pair.text("valueName") or "", pair.text("value") or "")
+                     for pair in (_Children(item) for item in self.all(name)))
 
 
-def _pairs(node: Any, path: str) -> tuple[tuple[str, str], ...]:
-    return tuple((_text(item, "cap:valueName") or "", _text(item, "cap:value") or "")
-                 for item in node.iterfind(path, NS))
-
-
-def _read_info(info: Any) -> CapInfo:
+def _read_info(element: Any) -> CapInfo:
+    info = _Children(element)
     return CapInfo(
-        language=_text(info, "cap:language") or "en-US",  # CAP 1.2 §3.2.2: en-US when absent
-        categories=tuple(c.text.strip() for c in info.iterfind("cap:category", NS) if c.text),
-        event=_text(info, "cap:event") or "",
-        urgency=_text(info, "cap:urgency") or "",
-        severity=_text(info, "cap:severity") or "",
-        certainty=_text(info, "cap:certainty") or "",
-        event_codes=_pairs(info, "cap:eventCode"),
-        effective=_time(info, "cap:effective"),
-        onset=_time(info, "cap:onset"),
-        expires=_time(info, "cap:expires"),
-        sender_name=_text(info, "cap:senderName"),
-        headline=_text(info, "cap:headline"),
-        description=_text(info, "cap:description"),
-        instruction=_text(info, "cap:instruction"),
-        parameters=_pairs(info, "cap:parameter"),
-        areas=tuple(_read_area(area) for area in info.iterfind("cap:area", NS)),
+        language=info.text("language") or "en-US",  # CAP 1.2 §3.2.2: en-US when absent
+        categories=tuple(c.text.strip() for c in info.all("category") if c.text),
+        event=info.text("event") or "",
+        urgency=info.text("urgency") or "",
+        severity=info.text("severity") or "",
+        certainty=info.text("certainty") or "",
+        event_codes=info.pairs("eventCode"),
+        effective=info.time("effective"),
+        onset=info.time("onset"),
+        expires=info.time("expires"),
+        sender_name=info.text("senderName"),
+        headline=info.text("headline"),
+        description=info.text("description"),
+        instruction=info.text("instruction"),
+        parameters=info.pairs("parameter"),
+        areas=tuple(_read_area(area) for area in info.all("area")),
     )
 
 
-def _read_area(area: Any) -> CapArea:
-    polygons = tuple(p for p in (parse_polygon(e.text or "") for e in area.iterfind("cap:polygon", NS)) if p)
-    circles = tuple(c for c in (parse_circle(e.text or "") for e in area.iterfind("cap:circle", NS)) if c)
-    return CapArea(area_desc=_text(area, "cap:areaDesc") or "", polygons=polygons, circles=circles,
-                   geocodes=_pairs(area, "cap:geocode"))
+def _read_area(element: Any) -> CapArea:
+    area = _Children(element)
+    polygons = tuple(p for p in (parse_polygon(e.text or "") for e in area.all("polygon")) if p)
+    circles = tuple(c for c in (parse_circle(e.text or "") for e in area.all("circle")) if c)
+    return CapArea(area_desc=area.text("areaDesc") or "", polygons=polygons, circles=circles,
+                   geocodes=area.pairs("geocode"))
 
 
 def _atom_entries(root: Any) -> list[FeedEntry]:

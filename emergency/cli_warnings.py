@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -14,20 +16,26 @@ from emergency.config import load_settings
 from emergency.errors import EmergencyError, InputError, RulesError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from emergency.db.models import WarningRow
     from emergency.plans.schema import Street
     from emergency.plans.warnings import WarningPlan
     from emergency.runtime import Runtime
+    from emergency.services.warnings import ImportContext, ImportOutcome
 
 warning_app = typer.Typer(
     help="Early warnings (预警): import upstream CAP 1.2 messages, issue the office's own, export them as CAP 1.2.",
     no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+log = logging.getLogger(__name__)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 ByOption = Annotated[str, typer.Option("--by", help="Who takes this step (name).")]
 LEVELS = "blue, yellow, orange, red (蓝/黄/橙/红)"
+IMPORT_BATCH = 100
+"""Sources imported per transaction by `warning import`."""
 
 
 def _time(value: str | None, option: str) -> datetime | None:
@@ -81,12 +89,12 @@ def warning_import(
     from emergency.adapters.cap_feeds import FetchError, is_url, make_fetcher
     from emergency.runtime import open_runtime
     from emergency.services.incidents import get_office
-    from emergency.services.warnings import ImportContext, ImportOutcome, import_document
+    from emergency.services.warnings import ImportContext
 
     runtime = open_runtime(load_settings())
     plan, street = _context(runtime)
-    assert street.area is not None
-    context = ImportContext(plan=plan, area=street.area)
+    assert street.area is not None and street.publisher is not None
+    context = ImportContext(plan=plan, area=street.area, own_senders=frozenset({street.publisher.cap_sender}))
     fetch_url = make_fetcher()
 
     def fetch(target: str) -> bytes:
@@ -97,19 +105,28 @@ def warning_import(
         except OSError as exc:
             raise FetchError(f"{target}: cannot be read ({exc.strerror or exc})") from None
 
+    with runtime.sessions.begin() as session:
+        office_id = get_office(session, name=runtime.settings.office).id
     outcomes: list[ImportOutcome] = []
-    for source in sources:
+    # A transaction per IMPORT_BATCH sources, so a long list does not pay a commit per file. The fast path takes no
+    # savepoints; if anything in a batch fails unexpectedly, the batch rolls back and is imported again with one
+    # savepoint per message, so that message is reported and the others are stored.
+    for start in range(0, len(sources), IMPORT_BATCH):
+        batch: list[tuple[str, bytes | EmergencyError]] = []
+        for source in sources[start:start + IMPORT_BATCH]:  # read before the transaction: no lock held meanwhile
+            try:
+                batch.append((source, fetch(source)))
+            except EmergencyError as exc:
+                batch.append((source, exc))
         try:
-            data = fetch(source)
-        except EmergencyError as exc:
-            outcomes.append(ImportOutcome(file=source, error=str(exc)))
-            continue
-        with runtime.sessions.begin() as session:
-            office = get_office(session, name=runtime.settings.office)
-            outcomes.extend(import_document(session, office=office, data=data, source=source, now=runtime.now,
-                                            context=context, fetch=fetch))
+            outcomes.extend(_import_batch(runtime, office_id, context, fetch, batch, isolate=False))
+        except Exception:
+            log.warning("a batch of %d sources failed as a whole; importing it message by message", len(batch),
+                        exc_info=True)
+            outcomes.extend(_import_batch(runtime, office_id, context, fetch, batch, isolate=True))
     if as_json:
-        out.print(json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2), markup=False)
+        sys.stdout.write(json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.flush()
     else:
         for o in outcomes:
             if o.error is not None:
@@ -271,8 +288,6 @@ def warning_export(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the CAP XML here instead of stdout.")] = None,
 ) -> None:
     """Export the latest version of an own warning as CAP 1.2 (Alert, Update or Cancel), validated against the XSD."""
-    import sys
-
     from emergency.runtime import open_runtime
     from emergency.services.incidents import get_office
     from emergency.services.warnings import export_warning
@@ -290,6 +305,24 @@ def warning_export(
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_bytes(data)
     out.print(f"Wrote {out_file} ({len(data)} bytes).", markup=False)
+
+
+def _import_batch(runtime: Runtime, office_id: int, context: ImportContext, fetch: Callable[[str], bytes],
+                  batch: list[tuple[str, bytes | EmergencyError]], *, isolate: bool) -> list[ImportOutcome]:
+    """Import one batch of read sources in one transaction."""
+    from emergency.db.models import Office
+    from emergency.services.warnings import ImportOutcome, import_document
+
+    done: list[ImportOutcome] = []
+    with runtime.sessions.begin() as session:
+        office = session.get_one(Office, office_id)
+        for source, data in batch:
+            if isinstance(data, EmergencyError):
+                done.append(ImportOutcome(file=source, error=str(data)))
+                continue
+            done.extend(import_document(session, office=office, data=data, source=source, now=runtime.now,
+                                        context=context, fetch=fetch, isolate=isolate))
+    return done
 
 
 def _pass_down(runtime: Runtime, plan: WarningPlan, street: Street, *, quiet: bool) -> None:

@@ -158,30 +158,56 @@ _EN_COLOURS = {"blue": WarningLevel.BLUE, "yellow": WarningLevel.YELLOW, "orange
                "red": WarningLevel.RED}
 
 
-def _colour_in(text: str, rules: WarningLevels) -> tuple[WarningLevel, int, str] | None:
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    words: dict[str, WarningLevel]
+    colours: tuple[re.Pattern[str], ...]
+    aliases_zh: tuple[tuple[str, str], ...]
+    aliases_en: tuple[tuple[re.Pattern[str], int, str], ...]
+
+
+_PATTERNS: dict[int, tuple[WarningLevels, _Patterns]] = {}
+
+
+def _patterns(rules: WarningLevels) -> _Patterns:
+    """Return the compiled name patterns of *rules* (compiled once per rules object)."""
+    cached = _PATTERNS.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
     words = rules.colour_names.words()
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    for template in (rules.colour_names.change_pattern, rules.colour_names.pattern):
-        matches = list(re.finditer(template.replace("{colour}", f"(?P<colour>{alternatives})"), text))
+    colours = tuple(re.compile(t.replace("{colour}", f"(?P<colour>{alternatives})"))
+                    for t in (rules.colour_names.change_pattern, rules.colour_names.pattern))
+    zh = tuple((alias, t.key) for t in rules.types for alias in t.aliases_zh if alias)
+    en = tuple((re.compile(rf"(?<![a-z]){re.escape(alias.lower())}(?![a-z])"), len(alias), t.key)
+               for t in rules.types for alias in t.aliases_en if alias)
+    patterns = _Patterns(words, colours, zh, en)
+    _PATTERNS[id(rules)] = (rules, patterns)
+    return patterns
+
+
+def _colour_in(text: str, rules: WarningLevels) -> tuple[WarningLevel, int, str] | None:
+    patterns = _patterns(rules)
+    for pattern in patterns.colours:  # a change of level (升级为红色) first, then the names
+        matches = list(pattern.finditer(text))
         if matches:
             last = matches[-1]  # 橙色预警信号升级为红色预警信号: the last colour named is the current one
-            return words[last.group("colour")], last.start(), last.group(0)
+            return patterns.words[last.group("colour")], last.start(), last.group(0)
     return None
 
 
 def _type_in(text: str, rules: WarningLevels, *, before: int | None = None) -> str | None:
     """Return the key of the type whose longest Chinese or English alias occurs in *text* (before *before*)."""
+    patterns = _patterns(rules)
     best: tuple[int, str] | None = None
+    for alias, key in patterns.aliases_zh:
+        at = text.rfind(alias, 0, before) if before is not None else text.find(alias)
+        if at >= 0 and (best is None or len(alias) > best[0]):
+            best = (len(alias), key)
     lowered = text.lower()
-    for t in rules.types:
-        for alias in t.aliases_zh:
-            at = text.rfind(alias, 0, before) if before is not None else text.find(alias)
-            if alias and at >= 0 and (best is None or len(alias) > best[0]):
-                best = (len(alias), t.key)
-        for alias in t.aliases_en:
-            if alias and re.search(rf"(?<![a-z]){re.escape(alias.lower())}(?![a-z])", lowered) and (
-                    best is None or len(alias) > best[0]):
-                best = (len(alias), t.key)
+    for pattern, length, key in patterns.aliases_en:
+        if (best is None or length > best[0]) and pattern.search(lowered):
+            best = (length, key)
     return best[1] if best else None
 
 
@@ -204,7 +230,7 @@ def classify(info: CapInfo | None, rules: WarningLevels) -> Classification:
     key = next((k for k in (_type_in(t, rules) for t in texts) if k), "other")
     for name, value in info.parameters:
         if _PARAMETER_LEVEL_NAMES.search(name):
-            named = rules.colour_names.words().get(value.strip()) or _EN_COLOURS.get(value.strip().lower())
+            named = _patterns(rules).words.get(value.strip()) or _EN_COLOURS.get(value.strip().lower())
             if named is None:
                 found = _colour_in(value + "预警", rules)
                 named = found[0] if found else None
@@ -449,7 +475,7 @@ def decide(*, message: CapMessage, info: CapInfo | None, area: AreaResult, conce
     if message.msg_type is CapMsgType.UPDATE and latest_first:
         if active:
             target, others = active[0], tuple(w.warning_id for w in active[1:])
-            if not concerns:
+            if not concerns and area.match is not AreaMatch.UNSPECIFIED:  # no <area>: the area has not changed
                 return Decision(WarningAction.LIFTED, f"Update of {refs} no longer concerns the office ({area.detail})",
                                 target.warning_id, others, cause="outside")
             if expired:

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlparse
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,7 +97,6 @@ class ImportOutcome:
     warning_id: int | None = None
     message_id: int | None = None
     error: str | None = None
-
     @property
     def ok(self) -> bool:
         """Return whether the message was read and acted on (an ignored message is ok)."""
@@ -114,17 +113,21 @@ class ImportContext:
 
     plan: WarningPlan
     area: OfficeArea
+    own_senders: frozenset[str] = frozenset()
+    """The office's own CAP senders: its exported messages, read back, are recorded and ignored."""
 
 
 # --- import -------------------------------------------------------------------------------------------------------
 
 
 def import_document(session: Session, *, office: Office, data: bytes, source: str, now: datetime,
-                    context: ImportContext, fetch: Fetch | None = None) -> list[ImportOutcome]:
+                    context: ImportContext, fetch: Fetch | None = None, isolate: bool = True) -> list[ImportOutcome]:
     """Import a CAP message, or every message of a feed (following entry links through *fetch*).
 
-    Each message is imported in its own savepoint: one that fails is reported and leaves nothing behind, and the
-    others go on.
+    isolate=True (the default): each message in its own savepoint; one that fails unexpectedly is reported and
+    leaves nothing behind, and the others go on. isolate=False: no savepoints, and any unexpected failure is raised
+    for the caller to roll back and import the batch again isolated (fast when, as usual, nothing fails). Invalid
+    documents are reported either way, never raised.
     """
     try:
         document = read_document(data)
@@ -132,7 +135,7 @@ def import_document(session: Session, *, office: Office, data: bytes, source: st
         return [_error(source, exc.why, exc.identity)]
     if isinstance(document, ParsedCap):
         return [_import_guarded(session, office=office, parsed=document, data=data, source=source, now=now,
-                                context=context)]
+                                context=context, isolate=isolate)]
     outcomes: list[ImportOutcome] = []
     for n, entry in enumerate(document.entries, start=1):
         where = f"{source}#{n}"
@@ -162,7 +165,7 @@ def import_document(session: Session, *, office: Office, data: bytes, source: st
             outcomes.append(_error(origin, f"a {inner.kind} feed inside a feed entry is not followed"))
             continue
         outcomes.append(_import_guarded(session, office=office, parsed=inner, data=payload, source=origin, now=now,
-                                        context=context))
+                                        context=context, isolate=isolate))
     if not document.entries:
         outcomes.append(_error(source, f"the {document.kind} feed has no entries"))
     return outcomes
@@ -189,7 +192,10 @@ def _error(source: str, why: str, identity: dict[str, str] | None = None) -> Imp
 
 
 def _import_guarded(session: Session, *, office: Office, parsed: ParsedCap, data: bytes, source: str,
-                    now: datetime, context: ImportContext) -> ImportOutcome:
+                    now: datetime, context: ImportContext, isolate: bool) -> ImportOutcome:
+    if not isolate:
+        return import_message(session, office=office, parsed=parsed, data=data, source=source, now=now,
+                              context=context)
     try:
         with session.begin_nested():
             return import_message(session, office=office, parsed=parsed, data=data, source=source, now=now,
@@ -209,45 +215,66 @@ def import_message(session: Session, *, office: Office, parsed: ParsedCap, data:
                    context: ImportContext) -> ImportOutcome:
     """Record one valid CAP 1.2 message and apply what it does to the office's warnings."""
     message = parsed.message
+    for name, value in (("identifier", message.identifier), ("sender", message.sender)):
+        if len(value) > 255:  # CAP sets no limit; the table keeps 255 (no real identifier comes close)
+            outcome = _describe(source, message, None, None, None)
+            outcome.error = f"{name} longer than 255 characters is not stored"
+            return outcome
     levels = context.plan.levels
     info = choose_info(message.infos, levels.languages.prefer)
     classification = classify(info, levels)
     area = match_area(info.areas if info else (), context.area, levels)
     outcome = _describe(source, message, info, classification, area.match)
     outcome.area_detail = area.detail
-    existing = session.scalar(select(CapMessageRow).where(
-        CapMessageRow.office_id == office.id, CapMessageRow.identifier == message.identifier,
-        CapMessageRow.sender == message.sender, CapMessageRow.sent == message.sent))
+    existing = session.execute(_FIND_MESSAGE, {"office_id": office.id, "identifier": message.identifier,
+                                               "sender": message.sender, "sent": message.sent}).first()
     if existing is not None:
         outcome.action = WarningAction.IGNORED.value
         outcome.reason = (f"duplicate of the message imported from {existing.source} (action then: {existing.action})"
                           + ("" if existing.sha256 == _sha(data) else "; this copy's bytes differ"))
         outcome.message_id, outcome.warning_id = existing.id, existing.warning_id
         return outcome
-    referenced = _chain_warnings(session, office_id=office.id, message=message)
-    decision = decide(message=message, info=info, area=area,
-                      concerns_without_area=message.sender in context.area.upstream_senders,
-                      referenced=referenced, now=now)
-    row = CapMessageRow(
-        office_id=office.id, identifier=message.identifier, sender=message.sender, sent=message.sent,
-        sent_text=message.sent_text, status=message.status.value, msg_type=message.msg_type.value,
-        scope=message.scope, references=[r.text for r in message.references], source=source[:4000], sha256=_sha(data),
-        raw_xml=parsed.text, language=info.language if info else None, event=info.event if info else None,
-        sender_name=info.sender_name if info else None, severity=info.severity if info else None,
-        urgency=info.urgency if info else None, certainty=info.certainty if info else None,
-        onset=_onset(info), expires=info.expires if info else None, headline=info.headline if info else None,
-        description=info.description if info else None, instruction=info.instruction if info else None,
-        area_desc=_area_desc(info) if info else None, warning_type=classification.warning_type,
-        level=classification.level.value if classification.level else None, area_match=area.match.value,
-        area_match_detail=area.detail, action=decision.action.value, reason=decision.reason,
-        warning_id=decision.warning_id, received_at=now)
-    session.add(row)
-    session.flush()
+    if message.sender in context.own_senders:
+        decision = Decision(WarningAction.IGNORED, f"the office's own message (sender {message.sender}): its warning "
+                            "is already kept here", cause="own")
+    else:
+        referenced = _chain_warnings(session, office_id=office.id, message=message)
+        decision = decide(message=message, info=info, area=area,
+                          concerns_without_area=message.sender in context.area.upstream_senders,
+                          referenced=referenced, now=now)
+    # the message row goes in through Core (most messages are recorded and ignored: no ORM object needed); a row
+    # another process stored meanwhile raises IntegrityError: reported as a duplicate (isolated), or the caller
+    # imports the batch again isolated
+    message_id: int = session.execute(_INSERT_MESSAGE, {
+        "office_id": office.id, "identifier": message.identifier, "sender": message.sender, "sent": message.sent,
+        "sent_text": message.sent_text, "status": message.status.value, "msg_type": message.msg_type.value,
+        "scope": message.scope, "references": [r.text for r in message.references], "source": source[:4000],
+        "sha256": _sha(data), "raw_xml": parsed.text, "language": info.language[:35] if info else None,
+        "event": info.event if info else None, "sender_name": info.sender_name if info else None,
+        "severity": info.severity if info else None, "urgency": info.urgency if info else None,
+        "certainty": info.certainty if info else None, "onset": _onset(info),
+        "expires": info.expires if info else None, "headline": info.headline if info else None,
+        "description": info.description if info else None, "instruction": info.instruction if info else None,
+        "area_desc": _area_desc(info) if info else None, "warning_type": classification.warning_type,
+        "level": classification.level.value if classification.level else None, "area_match": area.match.value,
+        "area_match_detail": area.detail, "action": decision.action.value, "reason": decision.reason,
+        "warning_id": decision.warning_id, "received_at": now}).scalar_one()
     warning = _apply(session, office=office, decision=decision, message=message, info=info,
-                     classification=classification, row=row, now=now)
+                     classification=classification, message_id=message_id, now=now)
     outcome.action, outcome.reason = decision.action.value, decision.reason
-    outcome.message_id, outcome.warning_id = row.id, warning.id if warning else decision.warning_id
+    outcome.warning_id = warning.id if warning else decision.warning_id
+    outcome.message_id = message_id
     return outcome
+
+
+_MESSAGES = cast(Table, CapMessageRow.__table__)
+_FIND_MESSAGE = select(_MESSAGES.c.id, _MESSAGES.c.source, _MESSAGES.c.action, _MESSAGES.c.sha256,
+                       _MESSAGES.c.warning_id).where(
+    _MESSAGES.c.office_id == bindparam("office_id"), _MESSAGES.c.identifier == bindparam("identifier"),
+    _MESSAGES.c.sender == bindparam("sender"), _MESSAGES.c.sent == bindparam("sent"))
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_LINK_MESSAGE = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(
+    warning_id=bindparam("warning_id"))
 
 
 def _sha(data: bytes) -> str:
@@ -280,69 +307,69 @@ def _chain_warnings(session: Session, *, office_id: int, message: CapMessage) ->
     """Resolve the message's references to the warnings of the earlier messages they name."""
     if not message.references:
         return []
-    rows = session.execute(select(CapMessageRow.identifier, CapMessageRow.sender, CapMessageRow.sent,
-                                  CapMessageRow.warning_id).where(
-        CapMessageRow.office_id == office_id, CapMessageRow.warning_id.is_not(None),
-        CapMessageRow.identifier.in_({r.identifier for r in message.references}))).all()
+    rows = session.execute(select(_MESSAGES.c.identifier, _MESSAGES.c.sender, _MESSAGES.c.sent,
+                                  _MESSAGES.c.warning_id).where(
+        _MESSAGES.c.office_id == office_id, _MESSAGES.c.warning_id.is_not(None),
+        _MESSAGES.c.identifier.in_({r.identifier for r in message.references}))).all()
     exact = {(r.sender, r.identifier, r.sent) for r in message.references if r.sent is not None}
     loose = {(r.sender, r.identifier) for r in message.references if r.sent is None}  # sent unreadable: match the pair
     warning_ids = {warning_id for identifier, sender, sent, warning_id in rows
                    if (sender, identifier, sent) in exact or (sender, identifier) in loose}
     if not warning_ids:
         return []
-    warnings = session.scalars(select(WarningRow).where(WarningRow.id.in_(warning_ids))).all()
-    chain = []
-    for warning in warnings:
-        last = session.scalar(select(WarningEventRow).where(WarningEventRow.warning_id == warning.id)
-                              .order_by(WarningEventRow.id.desc()).limit(1))
-        cause = (last.detail or {}).get("cause") if last is not None else None
-        chain.append(ChainWarning(warning.id, WarningStatus(warning.status), warning.issued_at,
-                                  reopenable=warning.status == WarningStatus.LIFTED and cause in REOPENABLE_CAUSES))
-    return chain
+    warnings = session.execute(select(WarningRow.id, WarningRow.status, WarningRow.issued_at)
+                               .where(WarningRow.id.in_(warning_ids))).all()
+    causes: dict[int, Any] = {}
+    for warning_id, detail in session.execute(select(WarningEventRow.warning_id, WarningEventRow.detail)
+                                              .where(WarningEventRow.warning_id.in_(warning_ids))
+                                              .order_by(WarningEventRow.id)):
+        causes[warning_id] = (detail or {}).get("cause")  # the last event of each warning wins
+    return [ChainWarning(warning_id, WarningStatus(status), issued_at,
+                         reopenable=status == WarningStatus.LIFTED and causes.get(warning_id) in REOPENABLE_CAUSES)
+            for warning_id, status, issued_at in warnings]
 
 
 def _apply(session: Session, *, office: Office, decision: Decision, message: CapMessage, info: CapInfo | None,
-           classification: Classification, row: CapMessageRow, now: datetime) -> WarningRow | None:
+           classification: Classification, message_id: int, now: datetime) -> WarningRow | None:
     level = classification.level.value if classification.level else None
     detail: dict[str, Any] = {"cause": decision.cause, "message": f"{message.sender},{message.identifier},"
                               f"{message.sent_text}"}
     if decision.action is WarningAction.ISSUED:
         assert info is not None
         warning = WarningRow(office_id=office.id, origin=WarningOrigin.UPSTREAM.value, status=WarningStatus.ACTIVE.value,
-                             real=True, drill=False, root_message_id=row.id, issued_at=now, lift_reason=None,
+                             real=True, drill=False, root_message_id=message_id, issued_at=now, lift_reason=None,
                              lifted_at=None)
-        _fill_from_info(warning, message, info, classification, row, now)
+        _fill_from_info(warning, message, info, classification, message_id, now)
         session.add(warning)
         session.flush()
-        row.warning_id = warning.id
+        session.execute(_LINK_MESSAGE, {"message_id": message_id, "warning_id": warning.id})
         _link_chain(session, office_id=office.id, message=message, warning_id=warning.id)
-        _event(session, warning, WarningAction.ISSUED, now=now, level=level, message_id=row.id,
+        _event(session, warning, WarningAction.ISSUED, now=now, level=level, message_id=message_id,
                actor=message.sender, reason=decision.reason, detail=detail)
         return warning
     target = session.get(WarningRow, decision.warning_id) if decision.warning_id is not None else None
     if target is None:
         return None
     warning = target
-    row.warning_id = warning.id
     _link_chain(session, office_id=office.id, message=message, warning_id=warning.id)
     if decision.action is WarningAction.UPDATED:
         assert info is not None
         old = WarningLevel(warning.level) if warning.level else None
-        _fill_from_info(warning, message, info, classification, row, now)
+        _fill_from_info(warning, message, info, classification, message_id, now)
         warning.status, warning.lifted_at, warning.lift_reason = WarningStatus.ACTIVE.value, None, None
-        _event(session, warning, level_change(old, classification.level), now=now, level=level, message_id=row.id,
+        _event(session, warning, level_change(old, classification.level), now=now, level=level, message_id=message_id,
                actor=message.sender, reason=decision.reason, detail=detail)
     elif decision.action is WarningAction.LIFTED:
         _lift(warning, reason=decision.reason, now=now, status=WarningStatus.LIFTED)
-        warning.current_message_id = row.id
-        _event(session, warning, WarningAction.LIFTED, now=now, level=warning.level, message_id=row.id,
+        warning.current_message_id = message_id
+        _event(session, warning, WarningAction.LIFTED, now=now, level=warning.level, message_id=message_id,
                actor=message.sender, reason=decision.reason, detail=detail)
     for other_id in decision.superseded:
         other = session.get(WarningRow, other_id)
         if other is not None and other.status == WarningStatus.ACTIVE.value:
             why = f"superseded by warning {warning.id} ({message.identifier})"
             _lift(other, reason=why, now=now, status=WarningStatus.LIFTED)
-            _event(session, other, WarningAction.LIFTED, now=now, level=other.level, message_id=row.id,
+            _event(session, other, WarningAction.LIFTED, now=now, level=other.level, message_id=message_id,
                    actor=message.sender, reason=why, detail={**detail, "cause": "superseded"})
     return warning
 
@@ -357,18 +384,19 @@ def _link_chain(session: Session, *, office_id: int, message: CapMessage, warnin
             return
         wanted = {(r.sender, r.identifier, r.sent) for r in frontier if r.sent is not None}
         loose = {(r.sender, r.identifier) for r in frontier if r.sent is None}
-        rows = session.scalars(select(CapMessageRow).where(
-            CapMessageRow.office_id == office_id, CapMessageRow.warning_id.is_(None),
-            CapMessageRow.identifier.in_({r.identifier for r in frontier}))).all()
+        rows = session.execute(select(_MESSAGES.c.id, _MESSAGES.c.sender, _MESSAGES.c.identifier, _MESSAGES.c.sent,
+                                      _MESSAGES.c.references).where(
+            _MESSAGES.c.office_id == office_id, _MESSAGES.c.warning_id.is_(None),
+            _MESSAGES.c.identifier.in_({r.identifier for r in frontier}))).all()
         frontier = []
         for row in rows:
             if (row.sender, row.identifier, row.sent) in wanted or (row.sender, row.identifier) in loose:
-                row.warning_id = warning_id
+                session.execute(_LINK_MESSAGE, {"message_id": row.id, "warning_id": warning_id})
                 frontier.extend(parse_references(" ".join(row.references)))
 
 
 def _fill_from_info(warning: WarningRow, message: CapMessage, info: CapInfo, classification: Classification,
-                    row: CapMessageRow, now: datetime) -> None:
+                    message_id: int, now: datetime) -> None:
     warning.warning_type = classification.warning_type
     warning.event = info.event
     warning.level = classification.level.value if classification.level else None
@@ -377,7 +405,7 @@ def _fill_from_info(warning: WarningRow, message: CapMessage, info: CapInfo, cla
     warning.headline, warning.description = info.headline or info.event, info.description or ""
     warning.instruction, warning.area_desc = info.instruction or "", _area_desc(info)
     warning.onset, warning.expires = _onset(info), info.expires
-    warning.current_message_id, warning.updated_at = row.id, now
+    warning.current_message_id, warning.updated_at = message_id, now
 
 
 def _lift(warning: WarningRow, *, reason: str, now: datetime, status: WarningStatus) -> None:

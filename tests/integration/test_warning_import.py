@@ -63,12 +63,12 @@ SAMPLE_OUTCOMES: dict[str, tuple[str, str]] = {
 
 
 def run_import(sessions: sessionmaker[Session], data: bytes, source: str = "test.xml", now: datetime = NOW,
-               fetcher: object = None) -> list[ImportOutcome]:
+               fetcher: object = None, context: ImportContext = CONTEXT, isolate: bool = True) -> list[ImportOutcome]:
     """Import one document in one unit of work."""
     with sessions.begin() as session:
         office = get_office(session, name=OFFICE)
-        return import_document(session, office=office, data=data, source=source, now=now, context=CONTEXT,
-                               fetch=fetcher)  # type: ignore[arg-type]
+        return import_document(session, office=office, data=data, source=source, now=now, context=context,
+                               fetch=fetcher, isolate=isolate)  # type: ignore[arg-type]
 
 
 def one(sessions: sessionmaker[Session], data: bytes, **kwargs: object) -> ImportOutcome:
@@ -261,8 +261,11 @@ def test_own_warning_issue_raise_lift_and_export(sessions: sessionmaker[Session]
     assert [r.identifier for r in messages[2].references] == [first, "22010600000000_20260720100000_1"]
     assert messages[2].identifier == "22010600000000_20260720140000_0"
     assert messages[1].infos[0].severity == "Extreme" and messages[0].infos[0].language == "zh-CN"
-    # the office's own export, imported back, matches the office's area (a round trip through the district)
-    assert one(sessions, exports[0], source="roundtrip").area_match == "matched"
+    # the office's own export, read back (a round trip through the district), matches the area and is not a
+    # second warning
+    back = run_import(sessions, exports[0], source="roundtrip", context=ImportContext(
+        plan=PLAN, area=AREA, own_senders=frozenset({PUBLISHER.cap_sender})))[0]
+    assert (back.area_match, back.action) == ("matched", "ignored") and "own message" in (back.reason or "")
 
 
 def test_own_warning_rules(sessions: sessionmaker[Session]) -> None:
@@ -314,3 +317,16 @@ def test_local_feed_links_resolve_beside_the_feed(sessions: sessionmaker[Session
     outcomes = run_import(sessions, rss.encode(), source=str(tmp_path / "feed.rss"),
                           fetcher=lambda target: Path(target).read_bytes())
     assert [(o.identifier, o.action) for o in outcomes] == [("LF-1", "issued")]
+
+
+def test_update_without_area_keeps_the_warning_and_fast_mode_matches(sessions: sessionmaker[Session]) -> None:
+    """An Update with no <area> updates its active warning (the area has not changed); imported without
+    savepoints (isolate=False, the CLI's fast path) the outcomes are the same."""
+    first = one(sessions, cap_bytes("NA-1"), isolate=False)
+    text = cap_bytes("NA-2", sent="2026-07-20T09:40:00+08:00", msg_type="Update",
+                     references=(ref("NA-1", "2026-07-20T09:30:00+08:00"),)).decode()
+    no_area = text[:text.index("<area>")] + text[text.index("</area>") + len("</area>"):]
+    update = one(sessions, no_area.encode(), isolate=False)
+    assert (update.area_match, update.action, update.warning_id) == ("unspecified", "updated", first.warning_id)
+    duplicate = one(sessions, no_area.encode(), isolate=False)
+    assert duplicate.action == "ignored" and "duplicate" in (duplicate.reason or "")

@@ -173,3 +173,13 @@ def test_writing_an_invalid_message_fails_loudly() -> None:
     """A message the schema refuses (a bad status) is never written."""
     with pytest.raises(CapError, match="does not validate"):
         write_cap(outgoing(status="Real"))
+
+
+def test_whitespace_before_the_declaration_and_an_edxl_wrapper_are_tolerated() -> None:
+    """Blank lines before <?xml …?> do not make a message unreadable; a CAP alert wrapped in another document
+    (EDXL-DE, SOAP) is found inside it."""
+    assert read_cap(b"\n  " + cap_xml("WS-1").encode()).message.identifier == "WS-1"
+    inner = cap_xml("WR-1").replace('<?xml version="1.0" encoding="UTF-8"?>', "")
+    wrapped = f'<EDXLDistribution xmlns="urn:oasis:names:tc:emergency:EDXL:DE:1.0"><x>{inner}</x></EDXLDistribution>'
+    parsed = read_document(wrapped.encode())
+    assert isinstance(parsed, ParsedFeed) and parsed.entries[0].embedded is not None

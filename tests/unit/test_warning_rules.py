@@ -284,6 +284,14 @@ def test_update_leaving_the_area_lifts_and_a_later_update_reopens() -> None:
     assert cancelled.action is WarningAction.IGNORED
 
 
+def test_update_without_area_keeps_its_warning() -> None:
+    """An Update giving no <area> updates its active warning: the area is unchanged, not gone."""
+    got = decide(message=message(CapMsgType.UPDATE, references=("A",)), info=info(),
+                 area=AreaResult(AreaMatch.UNSPECIFIED, "no area"), concerns_without_area=False,
+                 referenced=[chain(1)], now=NOW)
+    assert (got.action, got.warning_id) == (WarningAction.UPDATED, 1)
+
+
 def test_update_of_messages_never_received_is_a_new_warning() -> None:
     """An Update whose references resolve to nothing is issued as a new warning when it concerns the office."""
     got = decide(message=message(CapMsgType.UPDATE, references=("X",)), info=info(), area=MATCHED,
