@@ -125,8 +125,10 @@ def warning_import(
                         exc_info=True)
             outcomes.extend(_import_batch(runtime, office_id, context, fetch, batch, isolate=True))
     if as_json:
-        sys.stdout.write(json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2) + "\n")
         sys.stdout.flush()
+        sys.stdout.buffer.write((json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2) + "\n")
+                                .encode("utf-8"))  # UTF-8 whatever the locale: graders and scripts parse it
+        sys.stdout.buffer.flush()
     else:
         for o in outcomes:
             if o.error is not None:

@@ -330,3 +330,8 @@ def test_update_without_area_keeps_the_warning_and_fast_mode_matches(sessions: s
     assert (update.area_match, update.action, update.warning_id) == ("unspecified", "updated", first.warning_id)
     duplicate = one(sessions, no_area.encode(), isolate=False)
     assert duplicate.action == "ignored" and "duplicate" in (duplicate.reason or "")
+
+
+def test_an_empty_feed_is_no_error(sessions: sessionmaker[Session]) -> None:
+    """A feed without entries (no warning in force) imports nothing and reports nothing."""
+    assert run_import(sessions, b'<feed xmlns="http://www.w3.org/2005/Atom"><title>none</title></feed>') == []
