@@ -180,7 +180,7 @@ def print_flow_result(console: Console, name: str, result: Any) -> None:
 
 def status_table(rows: Sequence[StatusRow], now: datetime) -> Table:
     """Return the live status: due next with countdowns, overdue and since when, who was reminded."""
-    table = Table(title=f"Reporting clocks at {format_local(now)} (Asia/Shanghai)")
+    table = Table(title=f"Deadline clocks at {format_local(now)} (Asia/Shanghai)")
     for column in ("incident", "obligation", "due", "countdown", "status", "reminded / escalated"):
         table.add_column(column)
     for row in rows:
@@ -189,9 +189,9 @@ def status_table(rows: Sequence[StatusRow], now: datetime) -> Table:
             f"{row.incident} {row.title}", row.label, format_local(row.due_at),
             f"[red]overdue {humanize_delta(row.due_at, now).removesuffix(' ago')}[/red]" if overdue
             else humanize_delta(row.due_at, now),
-            "超时 breached" if row.status == "breached" else ("超时 overdue" if overdue else "待报 open"),
+            "超时 breached" if row.status == "breached" else ("超时 overdue" if overdue else "待办 open"),
             "\n".join(row.reminded) or "—",
         )
     if not rows:
-        table.caption = "Nothing is due (当前无待报事项)."
+        table.caption = "Nothing is due (当前无待办事项)."
     return table
