@@ -455,3 +455,26 @@ SUPPORT_STATUS_LABELS: dict[SupportStatus, str] = {
     SupportStatus.REFUSED: "不予支持",
     SupportStatus.CLOSED: "已办结",
 }
+
+SUPPLY_NO_BATCH = "无批号"
+"""How a batch received without a batch number (批号) is shown."""
+
+SUPPLY_MINIMUM_SOURCES: dict[str, str] = {
+    "plan": "{plan}（{version}）",
+    "plan_file": "{plan}（{version}，预案文件，尚无审批版本）",
+    "catalogue": "应急物资储备目录",
+    "office": "街道设定的最低库存",
+}
+"""Where an item's minimum stock comes from: a plan in force, the catalogue (plans/supplies.yaml, whose own source is
+cited after it), the office."""
+
+SUPPLIES_NOTICE_TITLE = "【应急物资储备提醒】{office}（{day}）：库存不足{short}项，临近有效期{near}批，已过有效期{expired}批"
+SUPPLIES_NOTICE_SHORT = "一、库存不足（低于最低储备）"
+SUPPLIES_NOTICE_SHORT_LINE = "{name}：现有{on_hand}{unit}，最低储备{minimum}{unit}，缺{shortfall}{unit}（依据：{sources}）"
+SUPPLIES_NOTICE_STORE_LINE = "{store}：{name}现有{on_hand}{unit}，每个储备点至少{minimum}{unit}"
+SUPPLIES_NOTICE_NEAR = "二、临近有效期（{days}天内，请轮换或调剂使用）"
+SUPPLIES_NOTICE_NEAR_LINE = "{store}：{name}（批号{batch}）{quantity}{unit}，有效期至{expires}，还剩{days}天"
+SUPPLIES_NOTICE_EXPIRED = "三、已过有效期（请报废核销并补充）"
+SUPPLIES_NOTICE_EXPIRED_LINE = "{store}：{name}（批号{batch}）{quantity}{unit}，有效期至{expires}"
+SUPPLIES_NOTICE_MORE = "……另有{more}项，详见 emergency supplies check"
+"""The weekly supplies notice to the duty group (应急物资储备提醒): one per office and week, when anything is flagged."""
