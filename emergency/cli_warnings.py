@@ -125,10 +125,7 @@ def warning_import(
                         exc_info=True)
             outcomes.extend(_import_batch(runtime, office_id, context, fetch, batch, isolate=True))
     if as_json:
-        sys.stdout.flush()
-        sys.stdout.buffer.write((json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2) + "\n")
-                                .encode("utf-8"))  # UTF-8 whatever the locale: graders and scripts parse it
-        sys.stdout.buffer.flush()
+        _write_utf8(json.dumps([o.as_json() for o in outcomes], ensure_ascii=False, indent=2) + "\n")
     else:
         for o in outcomes:
             if o.error is not None:
@@ -307,6 +304,17 @@ def warning_export(
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_bytes(data)
     out.print(f"Wrote {out_file} ({len(data)} bytes).", markup=False)
+
+
+def _write_utf8(text: str) -> None:
+    """Write *text* to stdout as UTF-8 whatever the locale (scripts parse the JSON); text streams as they are."""
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)
+    if binary is None:
+        sys.stdout.write(text)
+        return
+    binary.write(text.encode("utf-8"))
+    binary.flush()
 
 
 def _import_batch(runtime: Runtime, office_id: int, context: ImportContext, fetch: Callable[[str], bytes],
