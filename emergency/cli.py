@@ -88,6 +88,15 @@ def _register_monitoring() -> None:
 
 _register_monitoring()
 
+
+def _register_support() -> None:
+    from emergency.cli_support import support_app
+
+    app.add_typer(support_app, name="support")
+
+
+_register_support()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -442,6 +442,26 @@ SUPPLY_MOVEMENT_LABELS: dict[SupplyMovementKind, str] = {
     SupplyMovementKind.STOCKTAKE_ADJUST: "盘点调整",
 }
 
+SUPPORT_REQUEST_TITLE = "关于{incident}处置请求支援{kind}的请示"
+SUPPORT_REQUEST_NUMBER = "正阳应急请〔{year}〕{number}号"
+"""A 请示's title (one matter per document) and 发文字号."""
+
+SUPPORT_REQUEST_SUBJECT = "【请示】{title}（{number}），请于{due}前答复"
+"""The outbox subject of a 请示 sent to the district."""
+
+SUPPORT_OBLIGATION_LABEL = "请示{number}待答复"
+"""The clocks' label of a 请示's answer deadline."""
+
+SUPPORT_DUE_IN_SOURCE = "请示时指定的答复时限（{by}，{hours}小时）"
+"""Why a request's answer deadline is what it is when `--due-in` set it, not plans/support.yaml."""
+
+SUPPORT_CLOCK_MESSAGES: dict[str, str] = {
+    "reminder": "【请示催办提醒】{label}（{title}）：区里应于{due}前答复，尚未答复；请{recipient}电话催办（{rule}）。",
+    "breach": "【请示超时未答复】{label}（{title}）：答复时限{due}已过；请{recipient}立即电话催办并登记答复。",
+    "escalation": "【请示超时未答复督办】{label}（{title}）：答复时限{due}已过仍未答复，请{recipient}向区里督办。",
+}
+"""The clocks' messages for a 请示 the district has not answered (never a 迟报: the office is owed, not owing)."""
+
 SUPPORT_KIND_LABELS: dict[SupportKind, str] = {
     SupportKind.PEOPLE: "人员",
     SupportKind.FUNDS: "资金",

@@ -872,6 +872,50 @@ def warning_notice() -> DocumentObject:
     return doc
 
 
+SUPPORT_ITEM_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ i.no }}", 16),
+    Column("支援内容", "{{ i.what }}", 80, centred=False),
+    Column("数量", "{{ i.quantity }}", 30),
+    Column("单位", "{{ i.unit }}", 30),
+)
+
+
+def support_request() -> DocumentObject:
+    """请示 to the district for people, funds or materials: one matter, a table of items, 妥否，请批示, 附注 with the
+    联系人 and 电话, 抄送 in the 版记 (党政机关公文处理工作条例第十五条; GB/T 9704-2012 7.3.6, 8.2)."""
+    doc = new_document("请示")
+    drill_marker(doc)
+    masthead(doc, upward=True)
+    title(doc)
+    body(doc, "{{ occurred_at }}，{{ location }}发生{{ incident_title }}事件（事件编号{{ incident }}）。{{ reason }}。"
+              "根据《长春市街道办事处工作条例》第二十七条第三款，特请求区政府支援{{ kind }}，具体如下：")
+    table(doc, SUPPORT_ITEM_COLUMNS, "i in items")
+    body(doc, "恳请于{{ due }}前予以答复，以便及时调配、投入处置。")
+    body(doc, "妥否，请批示。")
+    add_paragraph(doc, "{{ office }}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2, before_twips=2 * LINE_PITCH)
+    add_paragraph(doc, "{{ date_cn }}", align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=4)
+    # 附注: 居左空二字加圆括号, on the line below the 成文日期; a 请示 names its 联系人 and 电话 there.
+    add_paragraph(doc, "（联系人：{{ contact }}{% if contact_phone %}，联系电话：{{ contact_phone }}{% endif %}）",
+                  align=WD_ALIGN_PARAGRAPH.LEFT, first_chars=2)
+    tag(doc, "if copy_to")
+    copy = add_paragraph(doc, [("抄送：{{ copy_to }}。", NOTE)], style="Official Note", align=WD_ALIGN_PARAGRAPH.LEFT,
+                         left_chars=1, right_chars=1, before_twips=2 * LINE_PITCH)
+    border(copy, "top", size=8, space=4)
+    border(copy, "bottom", size=4, space=4)
+    printed = add_paragraph(doc, [("{{ office }}", NOTE), ("\t{{ printed_date }}印发", NOTE)], style="Official Note",
+                            align=WD_ALIGN_PARAGRAPH.LEFT, left_chars=1)
+    right_tab(printed, 1)
+    border(printed, "bottom", size=8, space=4)
+    tag(doc, "else")
+    printed = add_paragraph(doc, [("{{ office }}", NOTE), ("\t{{ printed_date }}印发", NOTE)], style="Official Note",
+                            align=WD_ALIGN_PARAGRAPH.LEFT, left_chars=1, before_twips=2 * LINE_PITCH)
+    right_tab(printed, 1)
+    border(printed, "top", size=8, space=4)
+    border(printed, "bottom", size=8, space=4)
+    tag(doc, "endif")
+    return doc
+
+
 TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
     "report_initial.docx": report_initial,
     "report_follow_up.docx": report_follow_up,
@@ -880,6 +924,7 @@ TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
     "inspection_ledger.docx": inspection_ledger,
     "rectification_notice.docx": rectification_notice,
     "warning_notice.docx": warning_notice,
+    "support_request.docx": support_request,
 }
 
 

@@ -32,6 +32,7 @@ from emergency.labels import (
     REPORT_KIND_LABELS,
     SIGNOFF_LABEL,
     SIGNOFF_SOURCE,
+    SUPPORT_CLOCK_MESSAGES,
     WARNING_ACK_CLOCK_MESSAGES,
 )
 from emergency.plans.rules import ReportingRules
@@ -156,8 +157,12 @@ def fire_step(session: Session, *, obligation_id: int, step: ClockStep, now: dat
     return "fired"
 
 
-SUBJECT_MESSAGES = {"rectification": RECTIFICATION_CLOCK_MESSAGES, "warning_ack": WARNING_ACK_CLOCK_MESSAGES}
-"""The clocks' wording for obligations other than reports (a 整改 deadline, a 预警信息通知's 签收)."""
+SUBJECT_MESSAGES = {
+    "rectification": RECTIFICATION_CLOCK_MESSAGES,
+    "warning_ack": WARNING_ACK_CLOCK_MESSAGES,
+    "support_request": SUPPORT_CLOCK_MESSAGES,
+}
+"""The clocks' wording for obligations other than reports (a 整改 deadline, a 预警信息通知's 签收, a 请示's answer)."""
 
 FIRE_BATCH = 100
 """At most this many steps are fired in one transaction (bounds how long the clocks hold SQLite's write lock)."""
