@@ -97,6 +97,15 @@ def _register_support() -> None:
 
 _register_support()
 
+
+def _register_plans() -> None:
+    from emergency.cli_plans import plan_app
+
+    app.add_typer(plan_app, name="plan")
+
+
+_register_plans()
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -277,16 +286,21 @@ def incident_show(
     from emergency.presenters import incident_json, print_incident
     from emergency.runtime import open_runtime
     from emergency.services.incidents import find_incident, get_office, incident_audit
+    from emergency.services.plans import response_lock
 
     runtime = open_runtime(_settings())
     with runtime.sessions.begin() as session:
         office = get_office(session, name=runtime.settings.office)
         row = find_incident(session, office=office, ident=incident)
         audit = incident_audit(session, rules=runtime.rules, incident=row, at=runtime.now)
+        lock = response_lock(session, incident=row)
         if as_json:
-            sys.stdout.write(json.dumps(incident_json(audit, runtime.now), ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.write(json.dumps({**incident_json(audit, runtime.now), "response": lock}, ensure_ascii=False,
+                                        indent=2) + "\n")
         else:
             print_incident(out, audit, runtime.now)
+            if lock is not None:
+                out.print(lock["text"], markup=False)
 
 
 @incident_app.command("list")

@@ -498,3 +498,76 @@ SUPPLIES_NOTICE_EXPIRED = "三、已过有效期（请报废核销并补充）"
 SUPPLIES_NOTICE_EXPIRED_LINE = "{store}：{name}（批号{batch}）{quantity}{unit}，有效期至{expires}"
 SUPPLIES_NOTICE_MORE = "……另有{more}项，详见 emergency supplies check"
 """The weekly supplies notice to the duty group (应急物资储备提醒): one per office and week, when anything is flagged."""
+
+PLAN_DIFF_CHANGED = "{what}：{old} 改为 {new}"
+PLAN_DIFF_ADDED = "新增{what}：{new}"
+PLAN_DIFF_REMOVED = "删除{what}：{old}"
+PLAN_DIFF_REORDERED = "{what}顺序：{old} 改为 {new}"
+"""The sentences of `emergency plan diff`: what changed between two versions of a plan, in words."""
+
+PLAN_DIFF_WHAT: dict[str, str] = {
+    "id": "预案编号",
+    "kind": "预案类别",
+    "name_zh": "预案名称",
+    "version": "版本",
+    "source": "编制依据",
+    "scope": "适用范围",
+    "categories": "适用事件类别",
+    "types": "适用事件类型",
+    "review.every_years": "评估周期",
+    "review.after_gap_days": "发现问题后评估时限",
+    "review.source": "评估依据",
+    "drills.every_months": "演练周期",
+    "drills.kinds": "演练方式",
+    "drills.source": "演练依据",
+    "command.name_zh": "指挥机构",
+    "command.commander": "总指挥",
+    "command.deputies": "副总指挥",
+    "command.office": "指挥部办公室",
+    "group": "工作组",
+    "role": "角色",
+    "contact": "联系人",
+    "level": "响应等级",
+    "level.name_zh": "名称",
+    "level.trigger_zh": "启动条件",
+    "level.when": "判定规则",
+    "level.decided_by": "启动决定人",
+    "action": "处置措施",
+    "reporting_chain": "报告对象",
+    "supply": "应急物资",
+}
+"""What each part of a plan is called in the diff (响应等级 II级 启动条件：… 改为 …)."""
+
+PLAN_DIFF_NONE = "（无）"
+PLAN_DIFF_YEARS = "每{n}年"
+PLAN_DIFF_MONTHS = "每{n}个月"
+PLAN_DIFF_DAYS = "{n}日内"
+PLAN_DIFF_MINUTES = "{n}分钟内"
+PLAN_DIFF_NO_LIMIT = "无时限"
+PLAN_CONDITION_ALWAYS = "其他情形（兜底）"
+PLAN_CONDITION_SEVERITY = "事件等级达到{severity}及以上"
+PLAN_CONDITION_FACTS = "{facts}"
+PLAN_CONDITION_OR = "或"
+PLAN_CONDITION_FACT_LABELS: dict[str, str] = {"deaths": "有人员死亡", "missing": "有人员失踪", "sensitive": "属敏感事件"}
+"""A response level's machine rule (`when`) in words, for officials reading the diff."""
+
+PLAN_REVIEW_LABEL = "{plan}评估"
+"""The label of a plan's review obligation (its clock)."""
+
+PLAN_REVIEW_CLOCK_MESSAGES: dict[str, str] = {
+    "reminder": "【预案评估提醒】{label}：应于{due}前完成评估（{rule}）；请{recipient}组织评估，需要修订的修订后重新审批。",
+    "breach": "【预案评估逾期】{label}：评估期限{due}已过；请{recipient}立即组织评估修订。",
+    "escalation": "【预案评估逾期督办】{label}：评估期限{due}已过仍未完成，请{recipient}督办。",
+}
+"""The clocks' messages for a plan due for review (every 3 years, or flagged by a drill or an incident)."""
+
+PLAN_VERSION_STATE_LABELS: dict[str, str] = {"in_force": "现行有效", "pending": "待生效", "superseded": "已废止"}
+"""Where an approved plan version stands at a given instant."""
+
+PLAN_NEVER_APPROVED = "尚无审批版本（emergency plan approve 后纳入评估提醒）"
+"""A plan in plans/ with no approved version yet."""
+
+PLAN_RESPONSE_LOCK = "应急响应：{plan} {version}（{state}，sha256 {sha}），{level}，启动于{at}"
+PLAN_LOCK_APPROVED = "审批版本，{by}审批，{effective}起生效"
+PLAN_LOCK_UNAPPROVED = "未经审批的预案文件"
+"""How `incident show` names the plan version locked into the incident's response."""

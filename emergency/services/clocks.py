@@ -28,6 +28,7 @@ from emergency.labels import (
     CLOCKS_ACTOR,
     FINDING_LABELS,
     OBLIGATION_LABELS,
+    PLAN_REVIEW_CLOCK_MESSAGES,
     RECTIFICATION_CLOCK_MESSAGES,
     REPORT_KIND_LABELS,
     SIGNOFF_LABEL,
@@ -161,6 +162,7 @@ SUBJECT_MESSAGES = {
     "rectification": RECTIFICATION_CLOCK_MESSAGES,
     "warning_ack": WARNING_ACK_CLOCK_MESSAGES,
     "support_request": SUPPORT_CLOCK_MESSAGES,
+    "plan_review": PLAN_REVIEW_CLOCK_MESSAGES,
 }
 """The clocks' wording for obligations other than reports (a 整改 deadline, a 预警信息通知's 签收, a 请示's answer)."""
 

@@ -13,6 +13,7 @@ from emergency.domain.grading import deadline_severity, is_sensitive, truth_as_o
 from emergency.plans.rules import ReportingRules
 from emergency.plans.schema import PlanFile, plan_for
 from emergency.services.incidents import to_domain
+from emergency.services.plans import locked_plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,9 @@ def start_response(session: Session, *, rules: ReportingRules, plans: dict[str, 
     existing = session.scalar(select(ResponseRow).where(ResponseRow.incident_id == incident.id))
     chosen = plans[existing.plan_id] if existing and existing.plan_id in plans else plan_for(
         plans, domain.category, domain.type)
-    plan = chosen.plan
+    # The approved version in force when the response starts is locked in; a raised response keeps following it.
+    plan, version = locked_plan(session, office_id=incident.office_id, slug=chosen.plan.id, at=now,
+                                locked_id=existing.plan_version_id if existing else None, fallback=chosen.plan)
     level = plan.level_for(severity, dead_or_missing, is_sensitive(rules, domain.type))
     holders = {c.role: c for c in session.scalars(select(ContactRow).where(ContactRow.office_id == incident.office_id))}
     roles = {r.id: r.name_zh for r in plan.roles}
@@ -67,7 +70,8 @@ def start_response(session: Session, *, rules: ReportingRules, plans: dict[str, 
         existing.level, existing.severity, existing.actions = level.level, severity.value, actions
         session.flush()
         return _summary(existing, incident.ref, plan.name_zh, level.name_zh, True)
-    row = ResponseRow(incident_id=incident.id, plan_id=plan.id, plan_version=plan.version, plan_hash=chosen.sha256,
+    row = ResponseRow(incident_id=incident.id, plan_id=plan.id, plan_version=plan.version,
+                      plan_hash=version.sha256 if version else chosen.sha256, plan_version_id=version.id if version else None,
                       level=level.level, severity=severity.value, started_at=now, actions=actions)
     session.add(row)
     session.flush()

@@ -416,13 +416,23 @@ def test_the_real_clocks_chase_an_unacknowledged_notice_and_not_an_acknowledged_
         assert session.get(ObligationRow, waiting).status == "met"  # type: ignore[union-attr]
 
 
+def _lock_waits(sessions: sessionmaker[Session]) -> int:
+    """Return how many PostgreSQL backends wait on a lock (the other unit of work on the uncommitted keys)."""
+    from sqlalchemy import text
+
+    with sessions.begin() as session:
+        return int(session.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")) or 0)
+
+
 def test_two_processes_passing_the_same_step_down_send_it_once(sessions: sessionmaker[Session], tmp_path: Path,
                                                                caplog: pytest.LogCaptureFixture, backend: str) -> None:
     """While one unit of work holds the step's notices uncommitted, another passing down the same step stands back:
     8 notices, not 16. (PostgreSQL lets the other read and makes it wait on the notices' keys; SQLite makes it wait
     for the first to commit.)"""
+    import logging
     import threading
 
+    caplog.set_level(logging.INFO, logger="emergency.services.warning_notices")
     seed(sessions)
     warning_id = issue(sessions)
     results: list[int] = []
@@ -440,7 +450,10 @@ def test_two_processes_passing_the_same_step_down_send_it_once(sessions: session
         thread = threading.Thread(target=other)
         thread.start()
         started.wait(5)
-        thread.join(0.5)  # it is waiting on the uncommitted keys
+        if backend == "postgresql":  # hold the keys until the other is seen waiting on them
+            wait_until(lambda: _lock_waits(sessions) > 0, timeout=10)
+        else:
+            thread.join(0.5)
     thread.join(30)
     assert results == [0]
     if backend == "postgresql":
