@@ -461,7 +461,7 @@ def report_render(
 
 
 FLOW_NAMES = ("response, reporting, signoff, delivery, daily-audit, monthly-timeliness, inspection, inspection-report, "
-              "monitoring, feeds, pass-down")
+              "monitoring, feeds, pass-down, readiness-report")
 
 
 @app.command("run")
@@ -469,9 +469,14 @@ def run(
     flow_name: Annotated[str, typer.Argument(metavar="FLOW", help=f"One of: {FLOW_NAMES}.")],
     incident: Annotated[str | None, typer.Option(help="The incident (for response).")] = None,
     month: Annotated[str | None, typer.Option(help="The month, YYYY-MM (for inspection-report, monthly-timeliness).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (for readiness-report).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD, included (for readiness-report).")] = None,
+    quarter: Annotated[str | None, typer.Option(help="The quarter, e.g. 2026Q4 (for readiness-report).")] = None,
+    year: Annotated[str | None, typer.Option(help="The year, e.g. 2026 (for readiness-report).")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A flow parameter as k=v (repeatable).")] = None,
 ) -> None:
-    """Run one flow once, for real, with its parameters (e.g. `emergency run inspection-report --month 2026-11`)."""
+    """Run one flow once, for real, with its parameters (e.g. `emergency run inspection-report --month 2026-11`,
+    `emergency run readiness-report --quarter 2026Q4`)."""
     from emergency.flows_runner import run_flow
 
     params: dict[str, object] = {}
@@ -487,6 +492,12 @@ def run(
 
         month_window(month, record="command line")  # a mistyped month fails at once, before Prefect starts
         params["month"] = month
+    period = {"start": start, "end": end, "quarter": quarter, "year": year}
+    if any(value is not None for value in period.values()):
+        from emergency.domain.readiness import period_of
+
+        period_of(**period, record="command line")  # a mistyped period fails at once, before Prefect starts
+        params.update({key: value for key, value in period.items() if value is not None})
     result = run_flow(flow_name, params)
     from emergency.presenters import print_flow_result
 

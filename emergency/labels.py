@@ -462,6 +462,31 @@ SUPPORT_CLOCK_MESSAGES: dict[str, str] = {
 }
 """The clocks' messages for a 请示 the district has not answered (never a 迟报: the office is owed, not owing)."""
 
+READINESS_TITLE = "{period}应急准备情况报告"
+READINESS_QUARTERS = ("第一季度", "第二季度", "第三季度", "第四季度")
+"""The 应急准备情况报告's title, and the quarters it names (2026年第四季度)."""
+
+READINESS_DUE_STATES: dict[str, str] = {
+    "overdue": "已逾期{days}天",
+    "flagged": "需评估（{reason}）",
+    "soon": "{days}天后到期",
+    "ok": "正常",
+}
+"""Where a plan's review or a plan's next drill stands at the report's cut-off."""
+
+READINESS_ISSUES: dict[str, str] = {
+    "plan_overdue": "{name}（{version}版）评估期限{due}已过，尚未完成评估修订。",
+    "plan_flagged": "{name}（{version}版）因{reason}需要评估修订：{note}",
+    "drill_overdue": "{name}按周期应于{due}前组织演练，尚未举行。",
+    "drill_missed": "演练{number}（{title}）计划于{day}举行，{state}。",
+    "supplies_short": "{count}种应急物资低于最低储备（见第四部分），应及时采购、调拨补足。",
+    "supplies_expired": "{count}批应急物资已过期（见第四部分），应及时报废核销并补充。",
+    "hazards_overdue": "截至统计时有{count}项隐患逾期未整改（其中重大隐患{major}项），应督促整改销号。",
+    "reporting": "本期信息报送发现迟报{late}次、漏报{missing}次、谎报{false}次、瞒报{concealed}次，应对照整改。",
+    "support_overdue": "{count}件支援请示超过答复时限仍未答复，应向区里催办。",
+}
+"""The 存在的问题 the readiness report lists, one sentence each."""
+
 SUPPORT_KIND_LABELS: dict[SupportKind, str] = {
     SupportKind.PEOPLE: "人员",
     SupportKind.FUNDS: "资金",

@@ -173,6 +173,18 @@ def print_flow_result(console: Console, name: str, result: Any) -> None:
         console.print(f"Wrote {result['document']}", markup=False)
         console.print(f"Wrote {result['workbook']}", markup=False)
         return
+    if name == "readiness-report" and isinstance(result, dict):
+        s = result["summary"]
+        console.print(f"应急准备情况报告 {result['period']} ({result['from']} to {result['to']}, counted up to "
+                      f"{result['cut']}): plans in force {s['plans']['in_force']} ({s['plans']['due']} due for review); "
+                      f"drills held {s['drills']['held']} ({s['drills']['overdue']} plans overdue); supplies short "
+                      f"{s['supplies']['short']}, expired batches {s['supplies']['expired']}; hazards found "
+                      f"{s['hazards']['found']}, open {s['hazards']['open']} ({s['hazards']['overdue']} overdue); "
+                      f"warnings {s['warnings']['issued']}; reporting: {s['reporting']['on_time']} of "
+                      f"{s['reporting']['obligations']} on time; support requests {s['support']['requested']} "
+                      f"({s['support']['unanswered_overdue']} unanswered past due).", markup=False)
+        console.print(f"Wrote {result['document']}", markup=False)
+        return
     import json
 
     console.print(json.dumps(result, ensure_ascii=False, indent=2, default=str), markup=False)

@@ -13,6 +13,7 @@ from flows.feed_flow import feed_poll
 from flows.inspection_flow import inspection_planning
 from flows.inspection_report_flow import inspection_report
 from flows.monitoring_flow import monitoring_poll
+from flows.readiness_report_flow import readiness_report
 from flows.reporting_flow import incident_reporting
 from flows.response_flow import incident_response
 from flows.signoff_flow import report_signoff
@@ -48,6 +49,9 @@ def build_deployments() -> list[RunnerDeployment]:
         # and grids within a minute; red and orange must be acknowledged within 30 (plans/warning-notices.yaml).
         warning_pass_down.to_deployment(name="pass-down", schedules=[Interval(timedelta(minutes=1), timezone=TZ)],
                                         description="预警信息传递：新的预警及其升级、降级、解除转发至各社区、网格"),
+        # The 应急准备情况报告 sums up a quarter: on the 1st of January, April, July and October, the quarter before.
+        readiness_report.to_deployment(name="readiness-report", schedules=[Cron("0 10 1 1,4,7,10 *", timezone=TZ)],
+                                       description="应急准备情况报告（每季度首月1日10时，上季度）"),
     ]
     # to_deployment is sync here (called outside an event loop), so every item is a RunnerDeployment.
     return [d for d in built if isinstance(d, RunnerDeployment)]

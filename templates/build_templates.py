@@ -916,6 +916,139 @@ def support_request() -> DocumentObject:
     return doc
 
 
+READINESS_KEY_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ k.no }}", 12),
+    Column("项目", "{{ k.item }}", 90, centred=False),
+    Column("本期情况", "{{ k.value }}", 54),
+)
+READINESS_PLAN_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ p.no }}", 10),
+    Column("预案名称", "{{ p.name }}", 42, centred=False),
+    Column("类别", "{{ p.kind }}", 22),
+    Column("版本", "{{ p.version }}", 16),
+    Column("施行日期", "{{ p.effective }}", 22),
+    Column("评估期限", "{{ p.review_due }}", 22),
+    Column("状态", "{{ p.state }}", 22, centred=False),
+)
+READINESS_DRILL_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ d.no }}", 10),
+    Column("演练编号", "{{ d.number }}", 24),
+    Column("演练名称", "{{ d.title }}", 44, centred=False),
+    Column("方式", "{{ d.kind }}", 18),
+    Column("举行日期", "{{ d.day }}", 22),
+    Column("发现问题", "{{ d.problems }}", 16),
+    Column("预案", "{{ d.plan }}", 22),
+)
+READINESS_DRILL_DUE_COLUMNS = (  # 156 mm in all
+    Column("预案名称", "{{ d.name }}", 46, centred=False),
+    Column("演练周期", "{{ d.cycle }}", 22),
+    Column("最近一次演练", "{{ d.last }}", 28),
+    Column("下次应演练", "{{ d.due }}", 28),
+    Column("状态", "{{ d.state }}", 32, centred=False),
+)
+READINESS_SHORT_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ i.no }}", 10),
+    Column("物资名称", "{{ i.name }}", 50, centred=False),
+    Column("单位", "{{ i.unit }}", 16),
+    Column("库存", "{{ i.on_hand }}", 26),
+    Column("最低储备", "{{ i.minimum }}", 26),
+    Column("缺口", "{{ i.shortfall }}", 28),
+)
+READINESS_EXPIRY_COLUMNS = (  # 156 mm in all
+    Column("序号", "{{ b.no }}", 10),
+    Column("储备点", "{{ b.store }}", 32, centred=False),
+    Column("物资", "{{ b.name }}", 34, centred=False),
+    Column("批次", "{{ b.batch }}", 22),
+    Column("数量", "{{ b.quantity }}", 20),
+    Column("有效期至", "{{ b.expires }}", 22),
+    Column("状态", "{{ b.state }}", 16),
+)
+READINESS_HAZARD_COLUMNS = (  # 156 mm in all
+    Column("隐患等级", "{{ h.grade }}", 36),
+    Column("本期发现", "{{ h.found }}", 30),
+    Column("本期销号", "{{ h.closed }}", 30),
+    Column("期末未销号", "{{ h.open }}", 30),
+    Column("其中逾期", "{{ h.overdue }}", 30),
+)
+
+
+def readiness_report() -> DocumentObject:
+    """应急准备情况报告 for a period: key figures, plans, drills, supplies, hazards, warnings, reporting, support from
+    the district, and what needs doing (第二十七条 duty by duty)."""
+    doc = new_document("应急准备情况报告", watermark=False)
+    masthead(doc, upward=False)
+    title(doc)
+    body(doc, "根据《长春市街道办事处工作条例》第二十七条，现将{{ office }}{{ period_text }}应急准备工作情况报告如下"
+              "（统计截至{{ cut_text }}）。")
+    heading(doc, "一、总体情况")
+    table(doc, READINESS_KEY_COLUMNS, "k in key_figures")
+    body(doc, "注：演练中登记的事件、隐患、预警和支援请示不计入以上统计。")
+    heading(doc, "二、应急预案管理")
+    body(doc, "截至{{ cut_text }}，在用应急预案{{ plans.count }}件（总体应急预案{{ plans.general }}件、专项应急预案"
+              "{{ plans.special }}件），需评估修订{{ plans.due }}件，其中评估期限已过{{ plans.overdue }}件。")
+    tag(doc, "if plan_rows")
+    table(doc, READINESS_PLAN_COLUMNS, "p in plan_rows")
+    tag(doc, "else")
+    body(doc, "尚无经审批施行的应急预案。")
+    tag(doc, "endif")
+    heading(doc, "三、应急演练")
+    body(doc, "本期举行应急演练{{ drills.held }}次（桌面推演{{ drills.tabletop }}次、实战演练{{ drills.field }}次），"
+              "发现问题{{ drills.problems }}个；计划在本期举行而未举行{{ drills.missed }}次；已计划尚未举行"
+              "{{ drills.upcoming }}次。")
+    tag(doc, "if held_rows")
+    table(doc, READINESS_DRILL_COLUMNS, "d in held_rows")
+    tag(doc, "endif")
+    tag(doc, "if drill_due_rows")
+    body(doc, "各预案按演练周期执行情况如下（逾期未演练{{ drills.overdue }}件）：")
+    table(doc, READINESS_DRILL_DUE_COLUMNS, "d in drill_due_rows")
+    tag(doc, "endif")
+    heading(doc, "四、应急物资储备")
+    body(doc, "截至{{ cut_text }}，储备应急物资{{ supplies.kinds }}种，低于最低储备{{ supplies.short }}种，储备点低于"
+              "现场最低储备{{ supplies.store_short }}项；{{ supplies.window }}天内到期{{ supplies.near }}批，已过期"
+              "{{ supplies.expired }}批。")
+    tag(doc, "if short_rows")
+    table(doc, READINESS_SHORT_COLUMNS, "i in short_rows")
+    tag(doc, "endif")
+    tag(doc, "if expiry_rows")
+    table(doc, READINESS_EXPIRY_COLUMNS, "b in expiry_rows")
+    tag(doc, "endif")
+    heading(doc, "五、风险隐患排查治理")
+    body(doc, "本期发现隐患{{ hazards.found }}项，销号{{ hazards.closed }}项；截至{{ cut_text }}未销号隐患"
+              "{{ hazards.open }}项，其中逾期未整改{{ hazards.overdue }}项。")
+    table(doc, READINESS_HAZARD_COLUMNS, "h in hazard_rows", total=[
+        "{{ hazards.grade }}", "{{ hazards.found }}", "{{ hazards.closed }}", "{{ hazards.open }}",
+        "{{ hazards.overdue }}"])
+    tag(doc, "if hazard_drills")
+    body(doc, "注：演练中登记的隐患{{ hazard_drills }}项不计入。")
+    tag(doc, "endif")
+    heading(doc, "六、监测预警")
+    body(doc, "本期接收、发布预警{{ warnings.issued }}条（{{ warnings.levels }}"
+              "{% if warnings.no_level %}、未标明颜色级别{{ warnings.no_level }}条{% endif %}），转发至社区、网格"
+              "{{ warnings.recipients }}个次，送达{{ warnings.received }}个次，签收{{ warnings.acknowledged }}个次"
+              "（按时签收{{ warnings.in_time }}个次），转发到位率{{ warnings.received_rate }}，签收率"
+              "{{ warnings.ack_rate }}。")
+    heading(doc, "七、突发事件信息报送")
+    body(doc, "本期发生突发事件{{ reporting.incidents }}起，到期应报送信息{{ reporting.obligations }}次，按时报送"
+              "{{ reporting.on_time }}次，及时率{{ reporting.on_time_rate }}；发现迟报{{ reporting.late }}次、漏报"
+              "{{ reporting.missing }}次、谎报{{ reporting.false }}次、瞒报{{ reporting.concealed }}次。")
+    heading(doc, "八、区政府人、财、物支持")
+    body(doc, "本期向区政府请示支援{{ support.requested }}件（{{ support.kinds }}），已答复{{ support.answered }}件"
+              "（其中按时答复{{ support.in_time }}件），不予支持{{ support.refused }}件，超过答复时限仍未答复"
+              "{{ support.overdue }}件，尚在答复时限内{{ support.waiting }}件。")
+    heading(doc, "九、存在的问题和下一步工作")
+    tag(doc, "if issues")
+    tag(doc, "for line in issues")
+    body(doc, "{{ loop.index }}. {{ line }}")
+    tag(doc, "endfor")
+    body(doc, "以上问题，{{ office }}将逐项明确责任人和完成时限，抓好整改落实。")
+    tag(doc, "else")
+    body(doc, "本期未发现需要整改的突出问题。{{ office }}将继续落实应急准备各项工作。")
+    tag(doc, "endif")
+    body(doc, "特此报告。")
+    signature(doc)
+    return doc
+
+
 TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
     "report_initial.docx": report_initial,
     "report_follow_up.docx": report_follow_up,
@@ -925,6 +1058,7 @@ TEMPLATES: dict[str, Callable[[], DocumentObject]] = {
     "rectification_notice.docx": rectification_notice,
     "warning_notice.docx": warning_notice,
     "support_request.docx": support_request,
+    "readiness_report.docx": readiness_report,
 }
 
 
