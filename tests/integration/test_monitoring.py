@@ -198,7 +198,7 @@ def test_a_failing_point_is_recorded_and_the_others_go_on(sessions: sessionmaker
     done = threading.Event()
 
     def slow(_request: Request) -> Response:
-        time.sleep(0.6)
+        time.sleep(0.9)
         done.set()
         return Response('{"value": 1, "at": "2026-07-20T09:00:00+08:00"}', content_type="application/json")
 
@@ -208,25 +208,26 @@ def test_a_failing_point_is_recorded_and_the_others_go_on(sessions: sessionmaker
     httpserver.expect_request("/cm").respond_with_json({"value": 30, "at": at(0), "unit": "cm"})
     httpserver.expect_request("/slow").respond_with_handler(slow)
     httpserver.expect_request("/good").respond_with_json({"value": 0.55, "at": at(0)})
-    codes = ("A-BROKEN", "B-HTML", "C-NAIVE", "D-CM", "E-SLOW", "F-GOOD")
-    paths = ("/broken", "/html", "/naive", "/cm", "/slow", "/good")
+    # Points are polled in code order and the test server answers one request at a time: the slow one goes last.
+    codes = ("A-BROKEN", "B-HTML", "C-NAIVE", "D-CM", "E-GOOD", "F-SLOW")
+    paths = ("/broken", "/html", "/naive", "/cm", "/good", "/slow")
     plan = write_plan(tmp_path, {code: httpserver.url_for(path) for code, path in zip(codes, paths, strict=True)})
     outcomes = poll_all(sessions, plan, T0 + timedelta(minutes=1),
-                        http=make_http_session(retries=0, timeout=(1.0, 0.3)))
-    assert [outcomes[c].status for c in codes] == ["failed"] * 5 + ["fetched"]
+                        http=make_http_session(retries=0, timeout=(1.0, 0.5)))
+    assert [outcomes[c].status for c in codes] == ["failed"] * 4 + ["fetched", "failed"]
     assert "HTTP 500" in (outcomes["A-BROKEN"].error or "")
     assert "not JSON" in (outcomes["B-HTML"].error or "")
     assert "has no UTC offset" in (outcomes["C-NAIVE"].error or "")
     assert "unit 'cm' is not the point's unit 'm'" in (outcomes["D-CM"].error or "")
-    assert "Timeout" in (outcomes["E-SLOW"].error or "")
-    assert (outcomes["F-GOOD"].action, outcomes["F-GOOD"].level) == ("issued", "red")
+    assert "Timeout" in (outcomes["F-SLOW"].error or "")
+    assert (outcomes["E-GOOD"].action, outcomes["E-GOOD"].level) == ("issued", "red")
     assert done.wait(5)
     with sessions.begin() as session:
         office = get_office(session, name=OFFICE)
         listed = {p.code: p for p in list_points(session, office=office, plan=plan)}
         assert "HTTP 500" in (listed["A-BROKEN"].last_error or "")
-        assert listed["F-GOOD"].last_error is None and listed["F-GOOD"].last_value == 0.55
-        assert listed["F-GOOD"].level == "red" and listed["F-GOOD"].community == "万福社区"
+        assert listed["E-GOOD"].last_error is None and listed["E-GOOD"].last_value == 0.55
+        assert listed["E-GOOD"].level == "red" and listed["E-GOOD"].community == "万福社区"
         assert session.scalar(select(func.count()).select_from(MonitoringReadingRow)) == 1
 
 
