@@ -34,7 +34,29 @@ def postgres_url() -> str | None:
     url = make_url(raw)
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # parallel workers (pytest -n): one database each, since each test wipes its schema
+        base = url.render_as_string(hide_password=False)
+        url = url.set(database=f"{url.database}_{worker}")
+        _create_database(base, url.database or "")
     return url.render_as_string(hide_password=False)
+
+
+_created: set[str] = set()
+
+
+def _create_database(base_url: str, name: str) -> None:
+    """Create database *name* on the server of *base_url* unless it exists (once per process)."""
+    if name in _created:
+        return
+    admin = create_engine(base_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    _created.add(name)
 
 
 def _reset_postgres(url: str) -> None:
