@@ -89,6 +89,15 @@ def _register_monitoring() -> None:
 _register_monitoring()
 
 
+def _register_supplies() -> None:
+    from emergency.cli_supplies import supplies_app
+
+    app.add_typer(supplies_app, name="supplies")
+
+
+_register_supplies()
+
+
 def _register_support() -> None:
     from emergency.cli_support import support_app
 
@@ -461,7 +470,7 @@ def report_render(
 
 
 FLOW_NAMES = ("response, reporting, signoff, delivery, daily-audit, monthly-timeliness, inspection, inspection-report, "
-              "monitoring, feeds, pass-down, readiness-report")
+              "monitoring, feeds, pass-down, supplies, readiness-report")
 
 
 @app.command("run")

@@ -29,6 +29,7 @@ FLOWS: dict[str, tuple[str, str]] = {
     "monitoring": ("flows.monitoring_flow", "monitoring_poll"),
     "feeds": ("flows.feed_flow", "feed_poll"),
     "pass-down": ("flows.warning_notice_flow", "warning_pass_down"),
+    "supplies": ("flows.supplies_flow", "supplies_check"),
     "readiness-report": ("flows.readiness_report_flow", "readiness_report"),
 }
 

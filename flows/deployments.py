@@ -17,6 +17,7 @@ from flows.readiness_report_flow import readiness_report
 from flows.reporting_flow import incident_reporting
 from flows.response_flow import incident_response
 from flows.signoff_flow import report_signoff
+from flows.supplies_flow import supplies_check
 from flows.warning_notice_flow import warning_pass_down
 
 TZ = "Asia/Shanghai"
@@ -49,6 +50,9 @@ def build_deployments() -> list[RunnerDeployment]:
         # and grids within a minute; red and orange must be acknowledged within 30 (plans/warning-notices.yaml).
         warning_pass_down.to_deployment(name="pass-down", schedules=[Interval(timedelta(minutes=1), timezone=TZ)],
                                         description="预警信息传递：新的预警及其升级、降级、解除转发至各社区、网格"),
+        # Shortfalls and expiry move slowly: once a week, before the Monday meeting, is soon enough to restock.
+        supplies_check.to_deployment(name="supplies", schedules=[Cron("0 8 * * 1", timezone=TZ)],
+                                     description="应急物资储备检查：每周一8时提示库存不足、临近有效期和已过期物资"),
         # The 应急准备情况报告 sums up a quarter: on the 1st of January, April, July and October, the quarter before.
         readiness_report.to_deployment(name="readiness-report", schedules=[Cron("0 10 1 1,4,7,10 *", timezone=TZ)],
                                        description="应急准备情况报告（每季度首月1日10时，上季度）"),

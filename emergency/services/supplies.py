@@ -88,8 +88,8 @@ NOTICE_LINES = 30
 
 KIND_WORDS: dict[str, SupplyMovementKind] = {
     "in": SupplyMovementKind.IN, "out": SupplyMovementKind.OUT, "issue": SupplyMovementKind.ISSUED,
-    "issued": SupplyMovementKind.ISSUED, "return": SupplyMovementKind.RETURNED,
-    "returned": SupplyMovementKind.RETURNED, "write-off": SupplyMovementKind.WRITTEN_OFF,
+    "return": SupplyMovementKind.RETURNED, "write-off": SupplyMovementKind.WRITTEN_OFF,
+    "issued": SupplyMovementKind.ISSUED, "returned": SupplyMovementKind.RETURNED,
     "written_off": SupplyMovementKind.WRITTEN_OFF, "write_off": SupplyMovementKind.WRITTEN_OFF,
 }
 """The words `supplies move --kind` takes for each kind of movement a person records."""
@@ -322,7 +322,8 @@ def record_movement(session: Session, *, office: Office, catalogue: SuppliesCata
     """
     if kind is SupplyMovementKind.STOCKTAKE_ADJUST:
         raise InputError("command line", "kind", "a stocktake adjustment is recorded by `supplies stocktake`")
-    record = f"supplies {kind.value} of {item} at {store}"
+    word = next(w for w, k in KIND_WORDS.items() if k is kind)  # the command line's word: issue, write-off …
+    record = f"{word} of {item} at {store}"
     by = check_by(by, record)
     try:
         quantity = check_quantity(quantity)
@@ -341,7 +342,7 @@ def record_movement(session: Session, *, office: Office, catalogue: SuppliesCata
     store_row = registry.store(store)
     if store_row is None:
         raise InputError(record, "store", f"{store!r} is not a store ({registry.store_list()})")
-    record = f"supplies {kind.value} of {info.code} ({info.name}) at {store_row.code}"
+    record = f"{word} of {info.code} ({info.name}) at {store_row.code}"
     if key is not None:
         done = session.scalars(select(SupplyMovementRow).where(
             (SupplyMovementRow.key == key) | SupplyMovementRow.key.startswith(f"{key}#")).order_by(SupplyMovementRow.id)).all()
