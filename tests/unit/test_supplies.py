@@ -141,6 +141,18 @@ def test_the_shipped_catalogue_loads() -> None:
     assert catalogue.near_expiry.days == 90 and "地方做法" in catalogue.near_expiry.source
 
 
+def test_the_catalogue_counts_every_plan_item_in_the_plan_s_unit() -> None:
+    """An item the plans list and the catalogue has is counted in one unit, or its need could not be compared."""
+    from emergency.plans.loader import DEFAULT_PLANS_DIR, read_yaml
+    from emergency.plans.supplies import plan_needs_from
+
+    catalogue = load_supplies_catalogue()
+    for path in sorted((DEFAULT_PLANS_DIR / "emergency").glob("*.yaml")):
+        for need in plan_needs_from(read_yaml(path), where=str(path), approved=False):
+            item = catalogue.item(need.item)
+            assert item is None or (item.code, item.unit) == (need.item, need.unit), (path.name, need.item)
+
+
 # --- invariants -------------------------------------------------------------------------------------------------------
 
 KINDS = st.sampled_from([SupplyMovementKind.IN, SupplyMovementKind.RETURNED, SupplyMovementKind.OUT,
