@@ -502,7 +502,8 @@ SUPPORT_STATUS_LABELS: dict[SupportStatus, str] = {
 }
 
 SUPPLY_NO_BATCH = "无批号"
-"""How a batch received without a batch number (批号) is shown."""
+SUPPLY_NO_BATCH_EXPIRING = "无批号（有效期至{expires}）"
+"""How a batch received without a batch number (批号) is shown: one such batch per expiry date."""
 
 SUPPLY_MINIMUM_SOURCES: dict[str, str] = {
     "plan": "{plan}（{version}）",

@@ -64,6 +64,7 @@ from emergency.labels import (
     SUPPLIES_NOTICE_TITLE,
     SUPPLY_MINIMUM_SOURCES,
     SUPPLY_NO_BATCH,
+    SUPPLY_NO_BATCH_EXPIRING,
 )
 from emergency.plans.loader import DEFAULT_PLANS_DIR, read_yaml
 from emergency.plans.roster import normalise_heading
@@ -124,8 +125,17 @@ def default_batch_no(expires_on: date | None) -> str:
 
 
 def batch_label(batch_no: str) -> str:
-    """Return a batch number for people: the stored number, or 无批号 for stock received without one."""
-    return batch_no if batch_no and not batch_no.startswith("exp-") else SUPPLY_NO_BATCH
+    """Return a batch number for people: the stored number, or 无批号 (with its expiry) for stock received without."""
+    if batch_no.startswith("exp-") and len(batch_no) == 12 and batch_no[4:].isdigit():
+        return SUPPLY_NO_BATCH_EXPIRING.format(expires=f"{batch_no[4:8]}-{batch_no[8:10]}-{batch_no[10:]}")
+    return batch_no or SUPPLY_NO_BATCH
+
+
+def find_batch(rows: Sequence[SupplyBatchRow], text: str) -> SupplyBatchRow | None:
+    """Return the batch named by its number, or as people see it (无批号, 无批号（有效期至2027-06-30）)."""
+    wanted = text.strip()
+    return next((r for r in rows if r.batch_no == wanted), None) or next(
+        (r for r in rows if batch_label(r.batch_no) == wanted), None)
 
 
 # --- the registry: stores and items from the catalogue, the database and the plans ------------------------------
@@ -439,7 +449,7 @@ def _outgoing_targets(session: Session, rows: list[SupplyBatchRow], kind: Supply
     levels = _levels(session, rows, at)
     by_id = {r.id: r for r in rows}
     if batch is not None:
-        row = next((r for r in rows if batch_label(r.batch_no) == batch.strip() or r.batch_no == batch.strip()), None)
+        row = find_batch(rows, batch)
         if row is None:
             known = "、".join(batch_label(r.batch_no) for r in rows if r.quantity > 0) or "none in stock"
             raise InputError(record, "batch", f"no batch {batch.strip()!r} in this store (batches: {known})")
@@ -467,13 +477,14 @@ def _return_targets(session: Session, rows: list[SupplyBatchRow], incident: Inci
                     quantity: Decimal, unit: str, record: str) -> list[tuple[SupplyBatchRow, Decimal]]:
     if incident is None:
         if batch is not None:
-            row = next((r for r in rows if batch_label(r.batch_no) == batch.strip() or r.batch_no == batch.strip()),
-                       None)
+            row = find_batch(rows, batch)
             if row is None:
                 raise InputError(record, "batch", f"no batch {batch.strip()!r} of this item in this store")
             return [(row, quantity)]
         if len(rows) == 1:
             return [(rows[0], quantity)]
+        if not rows:
+            raise InputError(record, "item", "none of it was ever kept in this store: record a receipt (--kind in)")
         raise InputError(record, "batch", f"the item has {len(rows)} batches in this store: name the batch, or the "
                                           "incident the supplies come back from")
     # What comes back from an incident goes back to the batches it was issued from, never more than was issued.
@@ -485,7 +496,8 @@ def _return_targets(session: Session, rows: list[SupplyBatchRow], incident: Inci
         .group_by(SupplyMovementRow.batch_id)).tuples().all())
     open_rows = [(r, -Decimal(out[r.id])) for r in rows if out.get(r.id) is not None and -Decimal(out[r.id]) > 0]
     if batch is not None:
-        open_rows = [(r, q) for r, q in open_rows if batch_label(r.batch_no) == batch.strip() or r.batch_no == batch]
+        named = find_batch([r for r, _ in open_rows], batch)
+        open_rows = [(r, q) for r, q in open_rows if named is not None and r.id == named.id]
     total = sum((q for _, q in open_rows), ZERO)
     if total < quantity:
         raise InputError(record, "quantity", f"{format_quantity(quantity)} {unit} returned but only "
@@ -607,7 +619,7 @@ def _plan_counts(session: Session, registry: Registry, store: SupplyStoreRow, co
         target: SupplyBatchRow | None
         if count.batch is not None:
             wanted = count.batch.strip()
-            target = next((r for r in rows if r.batch_no == wanted or (batch_label(r.batch_no) == wanted)), None)
+            target = find_batch(rows, wanted)
             if target is not None and count.expires_on is not None and target.expires_on != count.expires_on:
                 problem(count, "expires_on", f"batch {wanted} of {info.code} is stored with "
                                              f"{expiry_text(target.expires_on)}")
@@ -615,7 +627,8 @@ def _plan_counts(session: Session, registry: Registry, store: SupplyStoreRow, co
             if target is None and len(wanted) > BATCH_MAX:
                 problem(count, "batch", f"longer than {BATCH_MAX} characters")
                 continue
-            batch_no = wanted
+            no_number = wanted == SUPPLY_NO_BATCH
+            batch_no = target.batch_no if target else default_batch_no(count.expires_on) if no_number else wanted
         else:
             held = [r for r in rows if r.quantity != 0]
             if len(held) > 1:

@@ -260,6 +260,20 @@ def test_a_receipt_by_command_creates_its_batch_and_keeps_its_expiry(sessions: s
         move(sessions, SupplyMovementKind.IN, "unobtainium", "1")
 
 
+def test_stock_without_batch_numbers_is_kept_apart_by_expiry(sessions: sessionmaker[Session]) -> None:
+    """Receipts without a 批号 form one batch per expiry date, shown and named as 无批号（有效期至…）."""
+    move(sessions, SupplyMovementKind.IN, "drinking_water", "10", expires_on=date(2027, 1, 31))
+    move(sessions, SupplyMovementKind.IN, "drinking_water", "5", expires_on=date(2027, 3, 31))
+    add_incident(sessions, "2026-0009")
+    issued = move(sessions, SupplyMovementKind.ISSUED, "drinking_water", "12", incident="2026-0009")
+    assert issued.batches == (("无批号（有效期至2027-01-31）", Decimal(10)), ("无批号（有效期至2027-03-31）", Decimal(2)))
+    taken = move(sessions, SupplyMovementKind.OUT, "drinking_water", "3", batch="无批号（有效期至2027-03-31）")
+    assert taken.store_stock == 0
+    back = move(sessions, SupplyMovementKind.RETURNED, "drinking_water", "4", incident="2026-0009")
+    assert back.batches == (("无批号（有效期至2027-01-31）", Decimal(4)),)
+    book_matches_movements(sessions)
+
+
 def test_a_keyed_movement_is_recorded_once(sessions: sessionmaker[Session]) -> None:
     """A caller's idempotency key (e.g. materials arriving from the district) records the movement once."""
     first = move(sessions, SupplyMovementKind.IN, "tent", "20", key="support-arrival-1")
