@@ -93,6 +93,7 @@ def _steps(story: Story) -> list[tuple[str, Callable[[], None]]]:
     from emergency.db import migrate
     from emergency.db.session import make_engine
     from emergency.demo_inspections import inspection_steps
+    from emergency.demo_readiness import readiness_steps, support_steps
     from emergency.plans.schema import load_street
     from emergency.runtime import open_runtime
     from emergency.services.incidents import (
@@ -198,6 +199,7 @@ def _steps(story: Story) -> list[tuple[str, Callable[[], None]]]:
         ("08:32 response flow: grade, plan level, initial draft", respond),
         ("08:40 phone report to the district duty office", phone_report),
         ("09:05 sign-off flow: 书面首报 signed and delivered", sign("initial", "张伟", at(1, 9, 5))),
+        *support_steps(story),
         ("15:00 the missing person is confirmed dead", death_confirmed),
         ("15:10 reporting flow drafts 续报一", reporting("follow_up_1", at(1, 15, 10))),
         ("16:00 sign-off flow: 续报一 delivered", sign("follow_up_1", "李强", at(1, 16))),
@@ -209,6 +211,7 @@ def _steps(story: Story) -> list[tuple[str, Callable[[], None]]]:
         ("4 Mar 08:00 daily audit flow", audit),
         ("1 Apr 09:00 monthly timeliness report flow", monthly),
         *inspection_steps(story),
+        *readiness_steps(story),
     ]
 
 
@@ -260,4 +263,7 @@ def _summary(console: Console, story: Story, received: int, folder: Path, log: P
     from emergency.demo_inspections import inspection_summary
 
     inspection_summary(console, story)
+    from emergency.demo_readiness import support_summary
+
+    support_summary(console, story)
     console.print(f"Prefect's own log: {log}", markup=False)

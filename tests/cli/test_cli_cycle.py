@@ -67,10 +67,15 @@ def test_demo_runs_the_story_quietly(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.glob("*.docx")) == [
         "2026-0301-R2-initial.docx", "2026-0301-R3-follow_up.docx", "2026-0301-R4-follow_up.docx",
         "2026-0301-R5-final.docx", *(f"YH-2026-000{n}-rectification-notice.docx" for n in range(1, 5)),
-        "inspection-ledger-2026-11.docx", "timeliness-2026-03.docx"]
+        "ZY-2026-0001-support-request.docx", "inspection-ledger-2026-11.docx", "readiness-report-2026.docx",
+        "timeliness-2026-03.docx"]
     assert (out / "inspection-ledger-2026-11.xlsx").exists()
-    assert len(list((tmp_path / "demo" / "district").glob("*.json"))) == 6  # five reports and the 重大事故隐患
+    # five reports, the 请示 for support and the 重大事故隐患
+    assert len(list((tmp_path / "demo" / "district").glob("*.json"))) == 7
     [closed] = [line.split() for line in done.stdout.splitlines() if "WF-SG-001" in line]
     assert closed[:4] == ["YH-2026-0004", "一般", "WF-SG-001", "已销号"]
     assert "hazards found 4, closed 1, open 3 (0 overdue), 重大 1" in done.stdout
+    assert "Support request ZY-2026-0001 (正阳应急请〔2026〕1号): 已答复, answer clock met; arrived/requested: " \
+           "移动式排水泵 4/4台；防爆照明灯 10/10台；警戒带 30/50卷" in done.stdout
+    assert "应急准备情况报告 2026: " in done.stdout and "support requests 1 — readiness-report-2026.docx" in done.stdout
     assert (tmp_path / "demo" / "prefect.log").stat().st_size > 0

@@ -3,6 +3,7 @@ document's tables and sentences, from the stored plans, drills, supplies, hazard
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import docx
@@ -14,6 +15,7 @@ from emergency.plans.rules import ReportingRules
 from emergency.reporting.documents import DEFAULT_TEMPLATES
 from emergency.services.audits import audit_database
 from emergency.services.incidents import get_office
+from emergency.services.plans import plans_due
 from emergency.services.readiness import compute_readiness, write_readiness_report
 from emergency.services.supplies import supplies_status
 from tests.integration.readiness_support import AS_OF, plans_folder, seed_quarter, t
@@ -34,9 +36,11 @@ def test_the_quarter_report_counts_each_section_and_leaves_drills_out(
         r = compute_readiness(session, office=office, rules=rules, period=Q4, as_of=AS_OF, plans_dir=plans_dir)
         audit = audit_database(session, rules=rules, office=office, start=Q4.start, end=t(12, 31, 23, 59), at=r.cut)
         supplies = supplies_status(session, office_id=office.id, as_of=r.cut, plans_dir=plans_dir)
+        due_for_review = plans_due(session, office=office, plans={}, now=r.cut - timedelta(microseconds=1))
     assert r.cut == Q4.end
     assert {(p.slug, p.version, p.state) for p in r.plans} == {
         ("general", "2023.1", DueState.OVERDUE), ("flood", "2026.1", DueState.OK), ("gas", "2026.2", DueState.FLAGGED)}
+    assert {p.slug for p in r.plans_due} == {d.slug for d in due_for_review}  # as `emergency plan due` lists them
     assert [d.number for d in r.drills.held] == ["D-2026-001", "D-2026-002"] and r.drills.problems == 3
     assert [d.number for d in r.drills.missed] == ["D-2026-003"]
     assert [d.number for d in r.drills.upcoming] == ["D-2027-001"]
