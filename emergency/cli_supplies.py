@@ -257,8 +257,7 @@ def supplies_stocktake(
 
 @supplies_app.command("check")
 def supplies_check(as_of: AsOfOption = None, as_json: JsonOption = False) -> None:
-    """Check shortfalls against the minimum stock (the plans in force, plans/supplies.yaml) and batches near or past
-    their expiry date; the weekly flow (`emergency run supplies`) sends the same as a notice."""
+    """Check shortfalls against the plans' minimum stock and batches near or past expiry (weekly: run supplies)."""
     from emergency.services.incidents import get_office
     from emergency.services.supplies import supplies_status, sync_catalogue
 
