@@ -8,7 +8,8 @@ period reads the same whenever it is made, and one made mid-period shows the per
 - drills: held in the period (held_at), scheduled in the period and not held, scheduled after it; for each plan
   in force, the next drill its cycle asks for, counted from its last drill held before the cut-off (or from the
   version's effective date when it never was drilled);
-- hazards: found and closed (销号) in the period, and open at the cut-off (overdue when the deadline had passed);
+- hazards: found and closed (销号) in the period, and open at the cut-off (overdue when the deadline had passed
+  without the fix reported by then, as the 隐患排查治理台账 counts it);
 - warnings: real warnings issued in the period, by the highest colour they reached, and their pass-down to
   communities and grids (转发到位率): received and acknowledged by the cut-off, acknowledged in time;
 - support requests (人、财、物): made in the period, answered in time, refused, unanswered past the deadline;
@@ -200,6 +201,7 @@ class HazardFact:
     deadline: datetime
     closed_at: datetime | None
     drill: bool
+    fixed_reported_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,6 +465,13 @@ def drill_summary(plans: Sequence[PlanFact], drills: Iterable[DrillFact], period
     return Drills(held, missed, upcoming, tuple(sorted(due, key=lambda d: (d.due_on, d.slug))))
 
 
+def overdue_at(hazard: HazardFact, cut: datetime) -> bool:
+    """Return whether an open hazard's deadline had passed at *cut* without the fix reported by the deadline (as
+    the 隐患排查治理台账 counts it)."""
+    fixed = hazard.fixed_reported_at
+    return hazard.deadline < cut and not (fixed is not None and fixed < cut and fixed <= hazard.deadline)
+
+
 def _grades(hazards: Iterable[HazardFact]) -> GradeCounts:
     found = list(hazards)
     return GradeCounts(sum(1 for h in found if h.grade != "major"), sum(1 for h in found if h.grade == "major"))
@@ -475,7 +484,7 @@ def hazard_summary(hazards: Iterable[HazardFact], period: Period, cut: datetime)
     open_ = [h for h in real if h.found_at < cut and (h.closed_at is None or h.closed_at >= cut)]
     return Hazards(found=_grades(h for h in real if _in(h.found_at, period.start, cut)),
                    closed=_grades(h for h in real if _in(h.closed_at, period.start, cut)),
-                   open=_grades(open_), overdue=_grades(h for h in open_ if h.deadline < cut),
+                   open=_grades(open_), overdue=_grades(h for h in open_ if overdue_at(h, cut)),
                    drill_left_out=sum(1 for h in facts if h.drill and _in(h.found_at, period.start, cut)))
 
 

@@ -75,7 +75,8 @@ def list_drill_facts(session: Session, *, office: Office) -> list[DrillFact]:
 
 def list_hazard_facts(session: Session, *, office: Office, period: Period, cut: datetime) -> list[HazardFact]:
     """Return the hazards found before the cut-off and not closed before the period began (drills marked)."""
-    query = select(HazardRow.grade, HazardRow.found_at, HazardRow.deadline, HazardRow.closed_at, HazardRow.drill).where(
+    query = select(HazardRow.grade, HazardRow.found_at, HazardRow.deadline, HazardRow.closed_at, HazardRow.drill,
+                   HazardRow.fixed_reported_at).where(
         HazardRow.office_id == office.id, HazardRow.found_at < cut,
         or_(HazardRow.closed_at.is_(None), HazardRow.closed_at >= period.start))
     return [HazardFact(*row) for row in session.execute(query).tuples()]

@@ -173,25 +173,28 @@ HAZARDS = [
     HazardFact("major", t(11, 2), t(1, 31, year=2027), None, False),  # open, not overdue
     HazardFact("general", t(12, 1), t(12, 8), t(12, 6), False),  # found and closed in the period
     HazardFact("general", t(12, 2), t(12, 9), None, True),      # a drill's: left out
+    HazardFact("general", t(12, 3), t(12, 10), None, False, t(12, 9)),  # fix reported in time, waiting for 复查验收
 ]
 
 
 class TestCounts:
     def test_hazards_found_closed_open_and_overdue(self) -> None:
-        """Found 3 (one major), closed 2, open at the end 2, of which 1 overdue; the drill hazard left out."""
+        """Found 4 (one major), closed 2, open at the end 3, of which 1 overdue (one reported fixed by its deadline
+        waits for 复查验收 and is not); the drill hazard left out."""
         h = hazard_summary(HAZARDS, Q4, CUT)
-        assert (h.found.general, h.found.major, h.closed.total, h.open.general, h.open.major) == (2, 1, 2, 1, 1)
+        assert (h.found.general, h.found.major, h.closed.total, h.open.general, h.open.major) == (3, 1, 2, 2, 1)
         assert (h.overdue.total, h.overdue.major, h.drill_left_out) == (1, 0, 1)
 
     @given(st.lists(st.tuples(st.integers(0, 200), st.one_of(st.none(), st.integers(0, 200)), st.integers(0, 60),
-                              st.booleans(), st.booleans()), max_size=30))
-    def test_hazard_counts_balance(self, specs: list[tuple[int, int | None, int, bool, bool]]) -> None:
+                              st.booleans(), st.booleans(), st.booleans()), max_size=30))
+    def test_hazard_counts_balance(self, specs: list[tuple[int, int | None, int, bool, bool, bool]]) -> None:
         """Hypothesis: open at the end = open at the start + found − closed (real hazards), and overdue ⊆ open."""
         base = t(8, 1)
         facts = [HazardFact("major" if major else "general", base + timedelta(days=found),
                             base + timedelta(days=found + days), None if closed is None or closed < found
-                            else base + timedelta(days=closed), drill)
-                 for found, closed, days, major, drill in specs]
+                            else base + timedelta(days=closed), drill,
+                            base + timedelta(days=found + days // 2) if fixed else None)
+                 for found, closed, days, major, drill, fixed in specs]
         h = hazard_summary(facts, Q4, CUT)
         before = hazard_summary(facts, Q4, Q4.start)
         assert h.open.total == before.open.total + h.found.total - h.closed.total
@@ -273,7 +276,7 @@ class TestDocument:
         figures = {row[1]: row[2] for row in key[1:]}
         assert figures["在用应急预案（件）"] == "4" and figures["需评估修订的预案（件）"] == "3"
         assert figures["举行应急演练（次）"] == "2" and figures["演练发现问题（个）"] == "3"
-        assert figures["期末未销号隐患（项）"] == "2" and figures["其中逾期未整改（项）"] == "1"
+        assert figures["期末未销号隐患（项）"] == "3" and figures["其中逾期未整改（项）"] == "1"
         assert figures["预警转发到位率"] == "100.0%" and figures["预警签收率"] == "50.0%"
         assert figures["信息报送及时率"] == "66.7%" and figures["迟报、漏报、谎报、瞒报（次）"] == "1、1、0、0"
         assert figures["近效期、已过期物资（批）"] == "1、1"
@@ -284,8 +287,8 @@ class TestDocument:
         assert due[1] == ["mass_gathering预案", "每12个月", "—", "2025-02-01", "已逾期698天"]
         assert short[1] == ["1", "沙袋", "条", "1500", "5000", "3500"]
         assert [row[-1] for row in expiring[1:]] == ["已过期", "近效期"]
-        assert hazards[1:] == [["一般隐患", "2", "2", "1", "1"], ["重大隐患", "1", "0", "1", "0"],
-                               ["合计", "3", "2", "2", "1"]]
+        assert hazards[1:] == [["一般隐患", "3", "2", "2", "1"], ["重大隐患", "1", "0", "1", "0"],
+                               ["合计", "4", "2", "3", "1"]]
         body = "\n".join(texts)
         assert "general预案（2023.1版）评估期限2026-06-01已过" in body
         assert "演练D-2026-003（general演练）计划于2026-12-15举行，未举行。" in body
