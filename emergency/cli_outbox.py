@@ -48,7 +48,8 @@ def outbox_list(
             table.add_column(column, overflow="fold")
         for row in rows:
             queued = row.status == OutboxStatus.QUEUED
-            table.add_row(str(row.id), row.topic + (" (drill)" if row.drill else ""), row.channel, row.status,
+            channel = row.channel + (f" (instead of {row.diverted_from})" if row.diverted_from else "")
+            table.add_row(str(row.id), row.topic + (" (drill)" if row.drill else ""), channel, row.status,
                           str(row.attempts), row.last_error or "", _when(row.next_attempt_at) if queued else "",
                           _when(row.sent_at), _when(row.acknowledged_at))
     if not rows:
@@ -71,7 +72,7 @@ def outbox_deliver(
     config = load_delivery_config(delivery) if delivery is not None else load_delivery(settings.plans_dir)
     runtime = open_runtime(settings)
     channels = build_channels(config, os.environ)
-    counts = deliver_due(runtime.sessions, channels=channels, now=runtime.now, limit=limit)
+    counts = deliver_due(runtime.sessions, channels=channels, now=runtime.now, limit=limit, guard=config.drill_guard())
     out.print(f"{counts['due']} due: {counts['acknowledged']} acknowledged, {counts['sent']} sent, "
               f"{counts['queued']} queued for a retry, {counts['failed']} failed.", markup=False)
 

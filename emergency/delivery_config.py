@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -33,6 +34,26 @@ TOPIC = r"^[a-z][a-z0-9_.-]*$"
 LITERAL_SECRET_KEYS = ("url", "secret", "token", "key", "password", "access_token")
 
 
+DRILL_ROUTE = "drill"
+"""The route a drill message queued for a real channel is diverted to when it is sent."""
+
+
+def is_drill_topic(topic: str) -> bool:
+    """Return whether *topic* is a drill route (`drill`, or a name ending in `_drill`): drill channels only."""
+    return topic == DRILL_ROUTE or topic.endswith("_drill")
+
+
+@dataclass(frozen=True, slots=True)
+class DrillGuard:
+    """Where drill messages (演练) may be sent: the drill channels, and the channel the others are diverted to.
+
+    The default knows no drill channel: a drill message for a real channel then fails rather than goes out.
+    """
+
+    channels: frozenset[str] = frozenset()
+    divert_to: str | None = None
+
+
 class _Data(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -46,6 +67,8 @@ class ChannelSpec(_Data):
     url_env: str | None = Field(default=None, pattern=ENV_NAME)
     secret_env: str | None = Field(default=None, pattern=ENV_NAME)
     folder: Path | None = None
+    drill: bool = False
+    """A channel for drills only (演练): drill messages go here, and nothing else does."""
 
     @model_validator(mode="before")
     @classmethod
@@ -99,7 +122,20 @@ class DeliveryConfig(_Data):
                     raise ValueError(f"{topic}: channel {target} is not defined under channels")
             if len(set(targets)) != len(targets):
                 raise ValueError(f"{topic}: a channel is listed twice")
+            drills = {spec.id for spec in info.data.get("channels", ()) if spec.drill}
+            for target in targets:
+                if is_drill_topic(topic) and target not in drills:
+                    raise ValueError(f"{topic}: channel {target} is not a drill channel (drill: true), and a drill "
+                                     "route never reaches real recipients")
+                if not is_drill_topic(topic) and target in drills:
+                    raise ValueError(f"{topic}: channel {target} is for drills only; real messages never go there")
         return routes
+
+    def drill_guard(self) -> DrillGuard:
+        """Return where drill messages may go: the drill channels, and the `drill` route's channel to divert to."""
+        divert = self.routes.get(DRILL_ROUTE)
+        return DrillGuard(channels=frozenset(spec.id for spec in self.channels if spec.drill),
+                          divert_to=divert[0] if divert else None)
 
     def route(self, topic: str) -> tuple[str, ...]:
         """Return the channel ids of *topic*; a topic without a route is an InputError."""

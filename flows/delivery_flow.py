@@ -21,8 +21,9 @@ def report_channels() -> list[str]:
 def deliver_outbox_task(as_of: datetime) -> dict[str, int]:
     """Deliver every message that is due; each is marked sent once, and the receiver dedupes by its key."""
     rt = runtime()
-    channels = build_channels(load_delivery(rt.settings.plans_dir), os.environ, base_dir=rt.settings.output_dir)
-    return deliver_due(rt.sessions, channels=channels, now=as_of)
+    config = load_delivery(rt.settings.plans_dir)
+    channels = build_channels(config, os.environ, base_dir=rt.settings.output_dir)
+    return deliver_due(rt.sessions, channels=channels, now=as_of, guard=config.drill_guard())
 
 
 @flow(name="outbox-delivery")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emergency.db.base import Base, UTCDateTime
@@ -38,6 +38,9 @@ class IncidentRow(Base):
     known_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A drill whose reports may reach their real recipients (`emergency drill run --deliver-to-real`); else a drill's
+    # messages are only ever sent on drill channels (plans/delivery.yaml). Never set on a real incident.
+    deliver_to_real: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     severity_override: Mapped[str | None] = mapped_column(String(4), nullable=True)
     severity_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -167,6 +170,8 @@ class OutboxRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The real channel a drill message was queued for and kept from: it went to the drill channel instead.
+    diverted_from: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class CommunityRow(Base):

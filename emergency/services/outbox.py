@@ -16,7 +16,11 @@ How nothing is lost and nothing arrives twice, even if the process is killed bet
 4. Honest limit: WeCom and DingTalk group robots accept no idempotency key. A crash between send and mark, or a
    timeout after the robot accepted the post, posts that message to the group twice. Route reports to the webhook
    and the drop folder; robots suit notices, where a repeated line in a chat is tolerable.
-5. A retryable failure keeps the row `queued` with the reason and backs off 30 s, 1, 2, 4 … min, capped at 1 h;
+5. A drill message (演练, `drill` set) is only ever sent on a drill channel. One queued for a real channel is
+   diverted when it is claimed: the row takes the drill route's channel and keeps the one it was kept from in
+   `diverted_from`. Only the reports of a drill run with `--deliver-to-real` (incidents.deliver_to_real) reach
+   their real channel. Without a drill route (the default guard) such a message fails instead of going out.
+6. A retryable failure keeps the row `queued` with the reason and backs off 30 s, 1, 2, 4 … min, capped at 1 h;
    after `max_attempts` (or at once for a permanent failure such as HTTP 400) the row is `failed` with the
    reason. `requeue` puts a failed row back once the cause is fixed. A repeated send whose mark was lost only
    adds an attempt; a late success after a failure still records the delivery.
@@ -42,8 +46,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from emergency.adapters.channels import Channel, DeliveryError, OutgoingMessage, Receipt
 from emergency.adapters.http import redact
-from emergency.db.models import OutboxRow
-from emergency.delivery_config import DeliveryConfig
+from emergency.db.models import IncidentRow, OutboxRow, ReportRow
+from emergency.delivery_config import DeliveryConfig, DrillGuard
 from emergency.errors import ConflictError, InputError, NotFoundError
 
 logger = logging.getLogger(__name__)
@@ -163,11 +167,13 @@ def enqueue_routed(session: Session, *, config: DeliveryConfig, key: str, topic:
             for channel in config.route(topic)]
 
 
-def due_messages(session: Session, *, now: datetime, limit: int) -> list[int]:
-    """Return the ids of queued messages due at *now*, oldest due first."""
+def due_messages(session: Session, *, now: datetime, limit: int, drills_only: bool = False) -> list[int]:
+    """Return the ids of queued messages due at *now*, oldest due first (only drill messages if *drills_only*)."""
     query = (select(OutboxRow.id)
              .where(OutboxRow.status == OutboxStatus.QUEUED.value, OutboxRow.next_attempt_at <= now)
              .order_by(OutboxRow.next_attempt_at, OutboxRow.id).limit(limit))
+    if drills_only:
+        query = query.where(OutboxRow.drill.is_(True))
     return list(session.scalars(query))
 
 
@@ -252,15 +258,45 @@ def _send(channels: Mapping[str, Channel], channel_id: str, message: OutgoingMes
         return DeliveryError(True, f"unexpected {type(exc).__name__}: {redact(str(exc))[:200]}")
 
 
+def real_delivery_allowed(session: Session, *, row: OutboxRow) -> bool:
+    """Return whether a drill message may go to its real channel: a report of a drill run with --deliver-to-real."""
+    if row.report_id is None:
+        return False
+    allowed = session.scalar(select(IncidentRow.deliver_to_real).join(ReportRow, ReportRow.incident_id == IncidentRow.id)
+                             .where(ReportRow.id == row.report_id))
+    return bool(allowed)
+
+
+def guard_drill(session: Session, *, row: OutboxRow, guard: DrillGuard) -> bool:
+    """Keep a drill message off real channels: divert it to the drill channel; False if it cannot be sent at all."""
+    if not row.drill or row.channel in guard.channels or real_delivery_allowed(session, row=row):
+        return True
+    if guard.divert_to is None:
+        row.attempts += 1
+        row.status = OutboxStatus.FAILED.value
+        row.last_error = (f"permanent: a drill message (演练) is never sent on the real channel {row.channel}, "
+                          "and the delivery configuration has no drill route to send it to instead")
+        return False
+    logger.info("outbox %s: drill message diverted from %s to %s", row.idempotency_key, row.channel, guard.divert_to)
+    row.diverted_from = row.diverted_from or row.channel
+    row.channel = guard.divert_to
+    return True
+
+
 def deliver(sessions: sessionmaker[Session], *, outbox_id: int, channels: Mapping[str, Channel], now: datetime,
-            lease: timedelta = DEFAULT_LEASE, max_attempts: int = MAX_ATTEMPTS) -> str:
-    """Send one message if it is due and not yet delivered, then mark it; return its status afterwards."""
+            lease: timedelta = DEFAULT_LEASE, max_attempts: int = MAX_ATTEMPTS, guard: DrillGuard | None = None) -> str:
+    """Send one message if it is due and not yet delivered, then mark it; return its status afterwards.
+
+    A drill message goes only to a drill channel of *guard* (see the module's note 5); without a guard it fails.
+    """
     with sessions.begin() as session:
         row = _row(session, outbox_id)
         if row.status != OutboxStatus.QUEUED or row.next_attempt_at > now:
             return row.status
         if not claim(session, outbox_id=outbox_id, now=now, lease=lease):
             return row.status  # another worker claimed it first
+        if not guard_drill(session, row=row, guard=guard or DrillGuard()):
+            return row.status
         message, channel_id = message_of(row), row.channel
     outcome = _send(channels, channel_id, message)  # no transaction is open while we wait on the network
     with sessions.begin() as session:
@@ -274,14 +310,18 @@ def deliver(sessions: sessionmaker[Session], *, outbox_id: int, channels: Mappin
 
 
 def deliver_due(sessions: sessionmaker[Session], *, channels: Mapping[str, Channel], now: datetime, limit: int = 100,
-                lease: timedelta = DEFAULT_LEASE, max_attempts: int = MAX_ATTEMPTS) -> dict[str, int]:
-    """Deliver up to *limit* due messages one by one; return how many are now in each status, and how many were due."""
+                lease: timedelta = DEFAULT_LEASE, max_attempts: int = MAX_ATTEMPTS, guard: DrillGuard | None = None,
+                drills_only: bool = False) -> dict[str, int]:
+    """Deliver up to *limit* due messages one by one; return how many are now in each status, and how many were due.
+
+    *drills_only* sends drill messages alone (a drill replay at its own simulated time never touches real ones).
+    """
     with sessions.begin() as session:
-        ids = due_messages(session, now=now, limit=limit)
+        ids = due_messages(session, now=now, limit=limit, drills_only=drills_only)
     counts = {"due": len(ids)} | {status.value: 0 for status in OutboxStatus}
     for outbox_id in ids:
         counts[deliver(sessions, outbox_id=outbox_id, channels=channels, now=now, lease=lease,
-                       max_attempts=max_attempts)] += 1
+                       max_attempts=max_attempts, guard=guard)] += 1
     return counts
 
 
