@@ -98,6 +98,15 @@ def _register_supplies() -> None:
 _register_supplies()
 
 
+def _register_drills() -> None:
+    from emergency.cli_drills import drill_app
+
+    app.add_typer(drill_app, name="drill")
+
+
+_register_drills()
+
+
 def _register_support() -> None:
     from emergency.cli_support import support_app
 

@@ -31,6 +31,7 @@ FLOWS: dict[str, tuple[str, str]] = {
     "pass-down": ("flows.warning_notice_flow", "warning_pass_down"),
     "supplies": ("flows.supplies_flow", "supplies_check"),
     "readiness-report": ("flows.readiness_report_flow", "readiness_report"),
+    "drill": ("flows.drill_flow", "drill_run"),
 }
 
 

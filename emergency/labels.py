@@ -597,3 +597,17 @@ PLAN_RESPONSE_LOCK = "应急响应：{plan} {version}（{state}，sha256 {sha}�
 PLAN_LOCK_APPROVED = "审批版本，{by}审批，{effective}起生效"
 PLAN_LOCK_UNAPPROVED = "未经审批的预案文件"
 """How `incident show` names the plan version locked into the incident's response."""
+
+DRILL_AUDIT_MARK = "【复盘审计】截至{at}："
+DRILL_AUDIT_COUNTS = "应报{obligations}项，按时报告{on_time}项，迟报{late}项，未报{open}项。"
+DRILL_AUDIT_CLEAN = "未发现迟报、漏报、谎报、瞒报。"
+"""The audit's part of a replayed drill's evaluation (演练评估): counts, then each finding with its evidence."""
+
+DRILL_PROBLEM_SOURCE = "{number}演练（{plan}，{kind}）发现的问题"
+"""Where a hazard from a drill came from (its `found` event and the hazard list say so)."""
+
+DRILL_PLAN_GAP_NOTE = "{number}演练（{held}）发现预案问题：{problem}"
+"""Why a drill flagged its plan for review (plan_versions.review_note)."""
+
+DRILL_DUE_STATE_LABELS: dict[str, str] = {"overdue": "已逾期", "due": "即将到期", "not_due": "未到期"}
+"""A plan's drill cycle on `emergency drill list --due`."""

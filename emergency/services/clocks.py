@@ -339,11 +339,12 @@ class StatusRow:
 
 
 def status_rows(session: Session) -> list[StatusRow]:
-    """Return every obligation whose clock runs, soonest first, with whom its steps reached."""
+    """Return every real obligation whose clock runs, soonest first, with whom its steps reached (drills apart)."""
     rows = session.execute(
         select(ObligationRow, IncidentRow.ref, IncidentRow.title)
         .join(IncidentRow, IncidentRow.id == ObligationRow.incident_id, isouter=True)
-        .where(ObligationRow.status.in_(WAITING)).order_by(ObligationRow.due_at)).tuples().all()
+        .where(ObligationRow.status.in_(WAITING), ObligationRow.drill.is_(False))
+        .order_by(ObligationRow.due_at)).tuples().all()
     events: dict[int, list[str]] = {}
     for event in session.scalars(select(ClockEventRow).where(
             ClockEventRow.obligation_id.in_([r[0].id for r in rows])).order_by(ClockEventRow.fired_at)):

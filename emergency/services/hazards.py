@@ -269,9 +269,8 @@ def _items(record: str, items: Sequence[str]) -> tuple[str, ...]:
     return cleaned
 
 
-def _resolve_finding(record: str, n: int, data: FindingIn, plan: HazardPlan, source: HazardSourceRow,
+def _resolve_finding(record: str, where: str, data: FindingIn, plan: HazardPlan, owner_unit: str, location: str,
                      found_at: datetime) -> _ResolvedFinding:
-    where = f"findings[{n}]"
     grade = plan.grade_of(data.grade)
     if grade is None:
         raise InputError(record, f"{where}.grade", f"{data.grade!r} is not a grade ({plan.grade_words()})")
@@ -291,12 +290,11 @@ def _resolve_finding(record: str, n: int, data: FindingIn, plan: HazardPlan, sou
         raise InputError(record, f"{where}.deadline", "is neither a date nor a time with offset")
     finding = Finding(description=data.description.strip(), grade=grade, measures=data.measures.strip(),
                       responsible_person=data.responsible_person.strip(),
-                      owner_unit=(data.owner_unit if data.owner_unit is not None else source.owner_unit).strip(),
+                      owner_unit=(data.owner_unit if data.owner_unit is not None else owner_unit).strip(),
                       deadline=deadline.astimezone(UTC))
     for field_name, why in finding_problems(finding, found_at):
         raise InputError(record, f"{where}.{field_name}", why)
-    location = (data.location if data.location is not None else source.location).strip()
-    return _ResolvedFinding(finding, category, location)
+    return _ResolvedFinding(finding, category, (data.location if data.location is not None else location).strip())
 
 
 def prepare_result(session: Session, *, office: Office, plan: HazardPlan, data: ResultIn, now: datetime,
@@ -324,7 +322,8 @@ def prepare_result(session: Session, *, office: Office, plan: HazardPlan, data: 
         raise InputError(record, "findings", "a finding (发现隐患) needs at least one hazard described")
     source = session.get(HazardSourceRow, row.source_id)
     assert source is not None
-    findings = tuple(_resolve_finding(record, n, f, plan, source, at) for n, f in enumerate(data.findings))
+    findings = tuple(_resolve_finding(record, f"findings[{n}]", f, plan, source.owner_unit, source.location, at)
+                     for n, f in enumerate(data.findings))
     photos = _photos(record, "photos", data.photos, photos_base)
     note = data.note.strip() if data.note and data.note.strip() else None
     return PreparedResult(row.id, record, by, at, _items(record, data.items), data.result, findings, photos, note)
@@ -451,6 +450,38 @@ def _open_hazard(session: Session, *, office: Office, plan: HazardPlan, inspecti
     session.flush()
     sync_rectification(session, hazard=hazard, plan=plan, now=now)
     return _summary(hazard, tuple(outbox))
+
+
+def open_found_hazard(session: Session, *, office: Office, plan: HazardPlan, data: FindingIn, record: str, where: str,
+                      by: str, at: datetime, now: datetime, owner_unit: str, origin: dict[str, Any]) -> HazardSummary:
+    """Open a real hazard found outside an inspection (a problem a drill exposed) with its rectification clock.
+
+    *origin* says where it came from (stored on its `found` event). It has no source or inspection, so no
+    整改通知书 is written; a 重大事故隐患 is refused here, to be recorded through an inspection of its source so that
+    its 整改指令书 and its report to the district go out (16号令第十四条、第二十条).
+    """
+    check_not_future(record, f"{where}.at", at, now)
+    grade = plan.grade_of(data.grade)
+    if grade is not None and plan.grade(grade).report_to_district:
+        raise InputError(record, f"{where}.grade", "a 重大事故隐患 is recorded through an inspection of its source "
+                                                   "(emergency inspection record), so that its 整改指令书 and its "
+                                                   "report to the district go out")
+    found = _resolve_finding(record, where, data, plan, owner_unit, "", at)
+    finding = found.finding
+    number, _ = next_number(session, office=office, year=to_local(at).year)
+    hazard = HazardRow(office_id=office.id, source_id=None, inspection_id=None, community_id=None, drill=False,
+                       number=number, description=finding.description, location=found.location,
+                       grade=finding.grade.value, category=found.category.value, measures=finding.measures,
+                       responsible_person=finding.responsible_person, owner_unit=finding.owner_unit,
+                       deadline=finding.deadline, status=HazardStatus.OPEN.value, reported_by=by, found_at=at,
+                       created_at=now, updated_at=now)
+    session.add(hazard)
+    session.flush()
+    _event(session, hazard, HazardAction.FOUND, by, at, grade=finding.grade.value, category=found.category.value,
+           deadline=isoformat_local(finding.deadline), **origin)
+    session.flush()
+    sync_rectification(session, hazard=hazard, plan=plan, now=now)
+    return _summary(hazard)
 
 
 def _short(text: str, limit: int = 40) -> str:
