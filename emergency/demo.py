@@ -92,6 +92,7 @@ def _steps(story: Story) -> list[tuple[str, Callable[[], None]]]:
     from emergency.config import load_settings
     from emergency.db import migrate
     from emergency.db.session import make_engine
+    from emergency.demo_drills import drill_steps
     from emergency.demo_inspections import inspection_steps
     from emergency.demo_readiness import readiness_steps, support_steps
     from emergency.plans.schema import load_street
@@ -211,6 +212,7 @@ def _steps(story: Story) -> list[tuple[str, Callable[[], None]]]:
         ("4 Mar 08:00 daily audit flow", audit),
         ("1 Apr 09:00 monthly timeliness report flow", monthly),
         *inspection_steps(story),
+        *drill_steps(story),
         *readiness_steps(story),
     ]
 
@@ -254,7 +256,7 @@ def _summary(console: Console, story: Story, received: int, folder: Path, log: P
     end = at(4, 8)
     with rt.sessions.begin() as session:
         office = get_office(session, name=rt.settings.office)
-        due = [ob for row in load_incidents(session, office=office)
+        due = [ob for row in load_incidents(session, office=office) if not row.drill  # drills: their own chapter
                for ob in incident_audit(session, rules=rt.rules, incident=row, at=end).obligations
                if ob.status in (ObligationStatus.OPEN, ObligationStatus.OVERDUE)]
     console.print(f"Now due (4 Mar 08:00): {'nothing — every report has been made' if not due else ''}", markup=False)
@@ -263,6 +265,9 @@ def _summary(console: Console, story: Story, received: int, folder: Path, log: P
     from emergency.demo_inspections import inspection_summary
 
     inspection_summary(console, story)
+    from emergency.demo_drills import drill_summary
+
+    drill_summary(console, story)
     from emergency.demo_readiness import support_summary
 
     support_summary(console, story)

@@ -56,7 +56,8 @@ def test_run_response_sign_and_render(tmp_path: Path) -> None:
 
 def test_demo_runs_the_story_quietly(tmp_path: Path) -> None:
     """`emergency demo` builds the street, runs the flows, and prints the summary with the one late report; its
-    inspection chapter plans, records results with findings, reports the 重大隐患 up, closes one and writes the ledger."""
+    inspection chapter plans, records results with findings, reports the 重大隐患 up, closes one and writes the ledger;
+    its drill chapter replays the gas explosion as a drill whose messages never reach the district."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("EMERGENCY_", "PREFECT_"))}
     done = subprocess.run([EMERGENCY, "demo"], cwd=tmp_path, env=environ, capture_output=True, text=True,
                           timeout=300, stdin=subprocess.DEVNULL, check=False)
@@ -66,12 +67,17 @@ def test_demo_runs_the_story_quietly(tmp_path: Path) -> None:
     out = tmp_path / "demo" / "out"
     assert sorted(p.name for p in out.glob("*.docx")) == [
         "2026-0301-R2-initial.docx", "2026-0301-R3-follow_up.docx", "2026-0301-R4-follow_up.docx",
-        "2026-0301-R5-final.docx", *(f"YH-2026-000{n}-rectification-notice.docx" for n in range(1, 5)),
+        "2026-0301-R5-final.docx", "D-2026-001-R2-initial.docx", "D-2026-001-R3-follow_up.docx",
+        "D-2026-001-R4-final.docx", *(f"YH-2026-000{n}-rectification-notice.docx" for n in range(1, 5)),
         "ZY-2026-0001-support-request.docx", "inspection-ledger-2026-11.docx", "readiness-report-2026.docx",
         "timeliness-2026-03.docx"]
     assert (out / "inspection-ledger-2026-11.xlsx").exists()
-    # five reports, the 请示 for support and the 重大事故隐患
+    # five reports, the 请示 for support and the 重大事故隐患; the drill's reports went to the drill folder only
     assert len(list((tmp_path / "demo" / "district").glob("*.json"))) == 7
+    assert len(list((out / "outbox" / "drills").glob("*.json"))) == 6
+    assert ("Drill D-2026-001 (gas plan, 桌面推演): 4 reports owed, 3 on time, 1 late (终报迟70分钟); 3 documents marked "
+            "演练; 6 of 6 messages kept in the drill folder, none to the district; problem → hazard YH-2026-0005 已销号"
+            in done.stdout)
     [closed] = [line.split() for line in done.stdout.splitlines() if "WF-SG-001" in line]
     assert closed[:4] == ["YH-2026-0004", "一般", "WF-SG-001", "已销号"]
     assert "hazards found 4, closed 1, open 3 (0 overdue), 重大 1" in done.stdout
