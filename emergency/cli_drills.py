@@ -306,19 +306,24 @@ def drill_run(
     _print_replay(result, deliver_to_real)
 
 
+def _local(text: str | None) -> str:
+    return format_local(datetime.fromisoformat(text)) if text else "—"
+
+
 def _print_replay(result: dict[str, Any], deliver_to_real: bool) -> None:
     out.print(f"Drill {result['drill']} replayed as drill incident {result['incident']} (演练; not counted in any "
-              f"statistics), starting {result['start']}.", markup=False)
+              f"statistics), starting {_local(result['start'])}.", markup=False)
     for step in result["steps"]:
-        out.print(f"  {step['at']}  {step['do']}: {step['done']}", markup=False)
+        out.print(f"  {_local(step['at'])}  {step['do']}: {step['done']}", markup=False)
     timing = Table(title="Reports owed by the drill, and when they were made")
     for column in ("obligation", "due", "made", "late (min)", "status"):
         timing.add_column(column)
     for t in result["timings"]:
-        timing.add_row(t["label"], t["due_at"], t["met_at"] or "—", str(t["minutes_late"] or ""), t["status"])
+        timing.add_row(t["label"], _local(t["due_at"]), _local(t["met_at"]), str(t["minutes_late"] or ""),
+                       t["status"])
     out.print(timing)
     s = result["score"]
-    out.print(f"Audit at {result['audit_at']}: {s['obligations']} reports owed, {s['on_time']} on time, "
+    out.print(f"Audit at {_local(result['audit_at'])}: {s['obligations']} reports owed, {s['on_time']} on time, "
               f"{s['late']} late, {s['open']} not made; findings {len(result['findings'])}.", markup=False)
     for f in result["findings"]:
         out.print(f"  {f['label']} {f['evidence']}", markup=False)

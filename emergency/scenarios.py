@@ -206,6 +206,14 @@ def scenario_path(name: str | Path, folder: Path = DEFAULT_SCENARIOS_DIR) -> Pat
     raise RulesError(str(name), None, f"no such scenario file (shipped scenarios: {known})")
 
 
+def scenario_label(path: Path, folder: Path = DEFAULT_SCENARIOS_DIR) -> str:
+    """Return how a drill names its scenario: scenarios/NAME.yaml for a shipped one, else the file's path."""
+    try:
+        return str(Path(folder.name) / path.resolve().relative_to(folder.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def load_scenario(name: str | Path, folder: Path = DEFAULT_SCENARIOS_DIR) -> tuple[Path, Scenario]:
     """Find, read and validate a scenario (YAML or JSON); return its path and the scenario."""
     path = scenario_path(name, folder)

@@ -16,7 +16,7 @@ from typing import Any
 from prefect import flow, task
 
 from emergency.delivery_config import build_channels, load_delivery
-from emergency.scenarios import RespondStep, SignStep, load_scenario
+from emergency.scenarios import RespondStep, SignStep, load_scenario, scenario_label
 from emergency.services.drills import finish_replay, replay_step, start_replay, waiting_draft
 from emergency.services.incidents import get_office
 from emergency.services.outbox import deliver_due
@@ -33,7 +33,7 @@ def open_drill_task(scenario: str, drill: str | None, start: datetime, deliver_t
     with rt.sessions.begin() as session:
         office = get_office(session, name=rt.settings.office)
         number, incident = start_replay(session, rules=rt.rules, office=office, plans=rt.plans, scenario=plan,
-                                        scenario_file=str(path), drill_ident=drill, start=start,
+                                        scenario_file=scenario_label(path), drill_ident=drill, start=start,
                                         deliver_to_real=deliver_to_real, now=start)
     return [number, incident]
 

@@ -406,15 +406,15 @@ def replay_step(session: Session, *, office: Office, incident_ref: str, step: St
     if isinstance(step, FactsStep):
         figures = step.model_dump(exclude={"at", "do"})
         record_facts(session, incident=incident, now=at, data=NewFacts(as_of=at, **figures))
-        return "facts"
+        return "facts recorded: " + ", ".join(f"{k} {v}" for k, v in figures.items() if v is not None)
     if isinstance(step, ReportStep):
         row = submit_report(session, office=office, incident=incident, now=at, data=NewReport(
             kind=step.kind, channel=step.channel, to=step.to or recipient_default, submitted_at=at,
             stated=stated_in(step.stated, start)))
-        return f"report {row.ref}"
+        return f"{step.kind.value} report {row.ref} by {step.channel.value} to {row.recipient}"
     if isinstance(step, CloseStep):
         close_incident(session, incident=incident, closed_at=at, now=at)
-        return "closed"
+        return "response over: incident closed"
     raise InputError(f"incident {incident_ref}", "do", f"{step.do} is not a recorded step")
 
 

@@ -290,3 +290,28 @@ def test_a_replayed_drill_changes_no_statistic(sessions: sessionmaker[Session], 
         assert row.evaluation.startswith("【复盘审计】截至2026-06-12 09:00：")
         assert row.document_path == str(tmp_path / "drill-D-2026-001.json")
         assert statistics(session, rules, when) == before
+
+
+def test_a_scheduled_drill_is_replayed_once_on_its_own_plan(sessions: sessionmaker[Session],
+                                                            rules: ReportingRules) -> None:
+    """The replay holds the scheduled drill (its number the incident's reference, --deliver-to-real kept on the
+    incident); another plan's scenario, or a second replay, is refused."""
+    _, scenario = load_scenario("gas-explosion-restaurant")
+    _, flood = load_scenario("waterlogged-underpass")
+    with sessions.begin() as session:
+        office = get_office(session, name=OFFICE)
+        drill = schedule(session)
+
+        def replay(plan: Any) -> tuple[str, str]:
+            return start_replay(session, rules=rules, office=office, plans=PLANS, scenario=plan,
+                                scenario_file="scenarios/x.yaml", drill_ident=drill.number, start=HELD,
+                                deliver_to_real=True, now=HELD)
+
+        with pytest.raises(InputError, match="the drill exercises plan gas, the scenario plan flood"):
+            replay(flood)
+        assert replay(scenario) == ("D-2026-001", "D-2026-001")
+        incident = session.scalars(select(IncidentRow)).one()
+        assert (incident.drill, incident.deliver_to_real, drill.drill_incident_id) == (True, True, incident.id)
+        assert (incident.occurred_at, incident.known_at) == (datetime(2026, 6, 10, 8, 50, tzinfo=CN_TZ), HELD)
+        with pytest.raises(ConflictError, match="already replayed"):
+            replay(scenario)

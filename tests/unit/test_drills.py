@@ -188,7 +188,12 @@ def test_people_and_the_audit_each_keep_their_part_of_the_evaluation() -> None:
 
 
 def test_every_shipped_scenario_is_valid_and_names_a_known_event_type() -> None:
-    """Each scenarios/*.yaml loads, its steps in time order, its incident of a type in the catalogue."""
+    """Each scenarios/*.yaml loads, its steps in time order, its incident of a type in the catalogue, its plan one
+    of plans/ drilled in the scenario's form."""
+    from emergency.plans.loader import DEFAULT_PLANS_DIR
+    from emergency.plans.schema import load_plans
+
+    plans = load_plans(DEFAULT_PLANS_DIR)
     rules = load_rules()
     types = {t.code: t.category for t in rules.event_types}
     paths = sorted(DEFAULT_SCENARIOS_DIR.glob("*.yaml"))
@@ -196,6 +201,7 @@ def test_every_shipped_scenario_is_valid_and_names_a_known_event_type() -> None:
     for path in paths:
         _, scenario = load_scenario(path)
         assert types[scenario.incident.type] == scenario.incident.category, path
+        assert scenario.kind in plans[scenario.plan].plan.drills.kinds, path
         assert [s.do for s in scenario.steps].count("sign") >= 2, path
 
 
