@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from emergency import cli_outbox
 from emergency.adapters.channels import (
     Channel,
     DeliveryError,
@@ -382,6 +383,8 @@ def test_cli_list_and_deliver(sessions: sessionmaker[Session], database_url: str
                "EMERGENCY_DISTRICT_WEBHOOK_URL": receiver.url, "EMERGENCY_DISTRICT_WEBHOOK_SECRET": SECRET}
         for name, value in env.items():
             monkeypatch.setenv(name, value)
+        # The console read COLUMNS when first imported, perhaps by an earlier test in this worker: widen it here.
+        monkeypatch.setattr(cli_outbox.out, "width", 250)
         runner = CliRunner()
         delivered = runner.invoke(outbox_app, ["deliver"])
         assert delivered.exit_code == 0, delivered.output
