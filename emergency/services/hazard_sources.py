@@ -26,7 +26,7 @@ from emergency.plans.roster import normalise_heading
 
 # The ledger is read exactly as the duty roster is (CSV in UTF-8 or GBK, XLSX with merged cells and title rows),
 # and bad cells are reported the same way: by row number as the office sees it and the heading as written.
-from emergency.services.roster import Row, RowProblem, _name, _phone, _read_tables, _text
+from emergency.services.roster import Header, Row, RowProblem, _name, _phone, _read_tables, _text, find_header
 
 MAX_REPORTED = 20
 """At most this many problems are named in one error (all of them stay on LedgerError.problems)."""
@@ -173,35 +173,12 @@ def _active(value: object) -> bool:
                      f"{'/'.join(SOURCE_INACTIVE_WORDS[:2])})")
 
 
-@dataclass(frozen=True, slots=True)
-class _Header:
-    row: int
-    index: int
-    columns: dict[str, tuple[int, str]]
-    problems: tuple[RowProblem, ...]
-
-
-def _find_header(plan: InspectionPlan, rows: list[Row]) -> _Header | None:
-    lookup = {normalise_heading(h): field for field in COLUMN_FIELDS for h in plan.columns.headings(field)}
-    for index, (number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found: dict[str, list[tuple[int, str]]] = {}
-        for col, cell in enumerate(cells):
-            heading = cell.strip() if isinstance(cell, str) else ""
-            field = lookup.get(normalise_heading(heading)) if heading else None
-            if field is not None:
-                found.setdefault(field, []).append((col, heading))
-        if len(found) < 3:
-            continue
-        problems = [RowProblem(number, None, f"columns {' and '.join(h for _, h in found[f])} are the same column ({f})")
-                    for f in COLUMN_FIELDS if len(found.get(f, [])) > 1]
-        problems += [RowProblem(number, None, f"no column {plan.columns.headings(f)[0]} ({f})")
-                     for f in REQUIRED_COLUMNS if f not in found]
-        return _Header(number, index, {f: found[f][0] for f in found}, tuple(problems))
-    return None
+def _find_header(plan: InspectionPlan, rows: list[Row]) -> Header | None:
+    return find_header(rows, plan.columns.headings, COLUMN_FIELDS, required=REQUIRED_COLUMNS, min_found=3)
 
 
 def _parse_rows(plan: InspectionPlan, organisation: _Organisation, rows: list[Row],
-                header: _Header) -> tuple[list[_Entry], list[RowProblem]]:
+                header: Header) -> tuple[list[_Entry], list[RowProblem]]:
     entries: list[_Entry] = []
     problems: list[RowProblem] = []
     types = "、".join(kind.name for kind in plan.source_types)

@@ -313,15 +313,19 @@ def _read_tables(path: Path) -> list[list[Row]]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Header:
+class Header:
+    """A spreadsheet's heading row: where it is, which column holds each field, and what is wrong with it."""
+
     row: int
     index: int
     columns: dict[str, tuple[int, str]]
     problems: tuple[RowProblem, ...]
 
 
-def _find_header(plan: RosterPlan, rows: list[Row]) -> _Header | None:
-    lookup = {normalise_heading(h): field for field in COLUMN_FIELDS for h in plan.columns.headings(field)}
+def find_header(rows: list[Row], headings: Callable[[str], Sequence[str]], fields: Sequence[str], *,
+                required: Sequence[str], min_found: int) -> Header | None:
+    """Return the first of the top rows naming at least *min_found* fields, with duplicate and missing columns."""
+    lookup = {normalise_heading(h): field for field in fields for h in headings(field)}
     for index, (number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
         found: dict[str, list[tuple[int, str]]] = {}
         for col, cell in enumerate(cells):
@@ -329,17 +333,20 @@ def _find_header(plan: RosterPlan, rows: list[Row]) -> _Header | None:
             field = lookup.get(normalise_heading(heading)) if heading else None
             if field is not None:
                 found.setdefault(field, []).append((col, heading))
-        if len(found) < 2:
+        if len(found) < min_found:
             continue
         problems = [RowProblem(number, None, f"columns {' and '.join(h for _, h in found[f])} are the same column ({f})")
-                    for f in COLUMN_FIELDS if len(found.get(f, [])) > 1]
-        problems += [RowProblem(number, None, f"no column {plan.columns.headings(f)[0]} ({f})")
-                     for f in COLUMN_FIELDS if f not in found]
-        return _Header(number, index, {f: found[f][0] for f in found}, tuple(problems))
+                    for f in fields if len(found.get(f, [])) > 1]
+        problems += [RowProblem(number, None, f"no column {headings(f)[0]} ({f})") for f in required if f not in found]
+        return Header(number, index, {f: found[f][0] for f in found}, tuple(problems))
     return None
 
 
-def _parse_rows(plan: RosterPlan, rows: list[Row], header: _Header) -> tuple[list[_Entry], list[RowProblem]]:
+def _find_header(plan: RosterPlan, rows: list[Row]) -> Header | None:
+    return find_header(rows, plan.columns.headings, COLUMN_FIELDS, required=COLUMN_FIELDS, min_found=2)
+
+
+def _parse_rows(plan: RosterPlan, rows: list[Row], header: Header) -> tuple[list[_Entry], list[RowProblem]]:
     entries: list[_Entry] = []
     problems: list[RowProblem] = []
     parsers: dict[str, Callable[[object], object]] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -41,7 +41,7 @@ from emergency.plans.supplies import (
     SuppliesCatalogue,
     parse_shelf_life,
 )
-from emergency.services.roster import Row, RowProblem, _read_tables, _text, parse_roster_date
+from emergency.services.roster import Header, Row, RowProblem, _read_tables, _text, find_header, parse_roster_date
 from emergency.services.supplies import (
     BATCH_MAX,
     CODE_MAX,
@@ -132,37 +132,16 @@ def _spec_unit(text: str) -> tuple[str, str]:
 # --- reading a supplies spreadsheet ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Header:
-    row: int
-    index: int
-    columns: dict[str, tuple[int, str]]
-    problems: tuple[RowProblem, ...]
+def _find_header(catalogue: SuppliesCatalogue, rows: list[Row], required: tuple[str, ...]) -> Header | None:
+    header = find_header(rows, catalogue.columns.headings, COLUMN_FIELDS, required=required, min_found=3)
+    if header is None or "code" in header.columns or "name" in header.columns:
+        return header
+    headings = catalogue.columns.headings
+    missing = RowProblem(header.row, None, f"no column {headings('code')[0]} or {headings('name')[0]} (code or name)")
+    return replace(header, problems=(*header.problems, missing))
 
 
-def _find_header(catalogue: SuppliesCatalogue, rows: list[Row], required: tuple[str, ...]) -> _Header | None:
-    lookup = {normalise_heading(h): f for f in COLUMN_FIELDS for h in catalogue.columns.headings(f)}
-    for index, (number, cells) in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        found: dict[str, list[tuple[int, str]]] = {}
-        for col, cell in enumerate(cells):
-            heading = cell.strip() if isinstance(cell, str) else ""
-            name = lookup.get(normalise_heading(heading)) if heading else None
-            if name is not None:
-                found.setdefault(name, []).append((col, heading))
-        if len(found) < 3:
-            continue
-        problems = [RowProblem(number, None, f"columns {' and '.join(h for _, h in found[f])} are the same column ({f})")
-                    for f in COLUMN_FIELDS if len(found.get(f, [])) > 1]
-        problems += [RowProblem(number, None, f"no column {catalogue.columns.headings(f)[0]} ({f})")
-                     for f in required if f not in found]
-        if "code" not in found and "name" not in found:
-            problems.append(RowProblem(number, None, f"no column {catalogue.columns.headings('code')[0]} or "
-                                                     f"{catalogue.columns.headings('name')[0]} (code or name)"))
-        return _Header(number, index, {f: found[f][0] for f in found}, tuple(problems))
-    return None
-
-
-def _table(catalogue: SuppliesCatalogue, path: Path, required: tuple[str, ...]) -> tuple[list[Row], _Header]:
+def _table(catalogue: SuppliesCatalogue, path: Path, required: tuple[str, ...]) -> tuple[list[Row], Header]:
     tables = _read_tables(path)
     found = [(rows, header) for rows in tables if (header := _find_header(catalogue, rows, required)) is not None]
     if not found:
@@ -178,7 +157,7 @@ def _table(catalogue: SuppliesCatalogue, path: Path, required: tuple[str, ...]) 
 class _RowReader:
     """Reads the cells of one row by field, collecting a problem per bad cell (by heading as written)."""
 
-    def __init__(self, header: _Header, number: int, cells: list[object]) -> None:
+    def __init__(self, header: Header, number: int, cells: list[object]) -> None:
         self.header, self.number, self.cells = header, number, cells
         self.problems: list[RowProblem] = []
 
@@ -364,7 +343,7 @@ def import_supplies(session: Session, *, office: Office, catalogue: SuppliesCata
 
 
 def _cross_check_receipts(session: Session, receipts: list[_Receipt],
-                          header: _Header) -> tuple[list[_Receipt], list[RowProblem]]:
+                          header: Header) -> tuple[list[_Receipt], list[RowProblem]]:
     """Return the receipts that agree with each other and the stock, and a problem for each that does not."""
     problems: list[RowProblem] = []
     kept: list[_Receipt] = []
